@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
+
+from api.audit import service
+from api.audit.schemas import AuditRead
+from api.db import SessionDep
+from api.errors import problem_responses
+from api.http_cache import PRIVATE_NO_STORE
+from api.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor, link_next
+from api.permissions import AdminPrincipal
+
+router = APIRouter(prefix="/audit", tags=["audit"])
+
+Filter = Annotated[str | None, Query(max_length=80)]
+
+
+@router.get("", response_model=Page[AuditRead], responses=problem_responses(401, 403, 422),
+            summary="Read the audit log, newest first (admin)")
+async def list_audit_events(
+    request: Request, response: Response, session: SessionDep, principal: AdminPrincipal,
+    actor_id: uuid.UUID | None = None, action: Filter = None, object_type: Filter = None,
+    object_id: Filter = None, since: datetime | None = None, until: datetime | None = None,
+    limit: Limit = 50, cursor: Cursor = None,
+) -> Page[AuditRead]:
+    key = decode_cursor(cursor)
+    before_id = int(key["id"]) if key and str(key.get("id", "")).isdigit() else None
+    rows = (
+        await session.scalars(
+            service.list_statement(
+                actor_id=actor_id, action=action, object_type=object_type, object_id=object_id,
+                since=since, until=until, before_id=before_id, limit=limit + 1,
+            )
+        )
+    ).all()
+    items = [AuditRead.model_validate(r) for r in rows[:limit]]
+    nxt = encode_cursor({"id": items[-1].id}) if len(rows) > limit else None
+    link_next(request, response, nxt)
+    response.headers["Cache-Control"] = PRIVATE_NO_STORE
+    return Page(items=items, next=nxt)

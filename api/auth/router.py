@@ -1,0 +1,108 @@
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response, status
+
+from api.auth import service
+from api.auth.schemas import LoginRequest, Me, RegisterRequest, RoleGrantRead
+from api.auth.service import IssuedSession
+from api.config import get_settings
+from api.db import SessionDep
+from api.errors import problem_responses
+from api.http_cache import PRIVATE_NO_STORE
+from api.models import Locale
+from api.permissions import CurrentPrincipal, Principal, load_grants
+from api.request_context import current_client_ip
+
+router = APIRouter(prefix="/auth", tags=["auth"])
+
+
+def _set_session_cookies(request: Request, response: Response, issued: IssuedSession) -> None:
+    settings = get_settings()
+    secure = settings.cookie_secure
+    if secure is None:
+        secure = request.url.scheme == "https"
+    max_age = settings.session_absolute_timeout_hours * 3600
+    response.set_cookie(
+        settings.session_cookie_name, issued.token, max_age=max_age, httponly=True,
+        secure=secure, samesite="lax", path="/",
+    )
+    # Readable by the SPA, which echoes it in X-CSRF-Token.
+    response.set_cookie(
+        settings.csrf_cookie_name, issued.csrf_token, max_age=max_age, httponly=False,
+        secure=secure, samesite="lax", path="/",
+    )
+
+
+def _clear_session_cookies(response: Response) -> None:
+    settings = get_settings()
+    response.delete_cookie(settings.session_cookie_name, path="/")
+    response.delete_cookie(settings.csrf_cookie_name, path="/")
+
+
+async def _me(session: SessionDep, issued: IssuedSession) -> Me:
+    grants = await load_grants(session, issued.user.id)
+    return Me(
+        id=issued.user.id, email=issued.user.email, display_name=issued.user.display_name,
+        locale=issued.user.locale,
+        roles=[RoleGrantRead.model_validate(g) for g in grants],
+    )
+
+
+@router.post(
+    "/login", response_model=Me, responses=problem_responses(401, 422, 429),
+    summary="Log in with e-mail and password (public)",
+)
+async def login(
+    data: LoginRequest, request: Request, response: Response, session: SessionDep
+) -> Me:
+    issued = await service.login(
+        session, data.email, data.password, ip=current_client_ip(),
+        user_agent=request.headers.get("user-agent"),
+        previous_token=request.cookies.get(get_settings().session_cookie_name),
+    )
+    _set_session_cookies(request, response, issued)
+    response.headers["Cache-Control"] = PRIVATE_NO_STORE
+    return await _me(session, issued)
+
+
+@router.post(
+    "/register", response_model=Me, status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(409, 422), summary="Register an applicant enterprise (public)",
+)
+async def register(
+    data: RegisterRequest, request: Request, response: Response, session: SessionDep
+) -> Me:
+    issued = await service.register_applicant(
+        session, data, ip=current_client_ip(), user_agent=request.headers.get("user-agent")
+    )
+    _set_session_cookies(request, response, issued)
+    response.headers["Cache-Control"] = PRIVATE_NO_STORE
+    return await _me(session, issued)
+
+
+@router.post(
+    "/logout", status_code=status.HTTP_204_NO_CONTENT, response_class=Response,
+    responses=problem_responses(401, 403), summary="Log out (logged-in users)",
+)
+async def logout(session: SessionDep, principal: CurrentPrincipal) -> Response:
+    await service.logout(session, principal)
+    response = Response(status_code=status.HTTP_204_NO_CONTENT)
+    _clear_session_cookies(response)
+    return response
+
+
+def me_of(principal: Principal) -> Me:
+    return Me(
+        id=principal.user_id, email=principal.email, display_name=principal.display_name,
+        locale=Locale(principal.locale),
+        roles=[RoleGrantRead.model_validate(g) for g in principal.grants],
+    )
+
+
+@router.get(
+    "/me", response_model=Me, responses=problem_responses(401),
+    summary="The logged-in user (logged-in users)",
+)
+async def me(response: Response, principal: CurrentPrincipal) -> Me:
+    response.headers["Cache-Control"] = PRIVATE_NO_STORE
+    return me_of(principal)

@@ -1,0 +1,148 @@
+"""`firstset` command line: migrate, load-demo, create-admin, serve, worker."""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import os
+from pathlib import Path
+from collections.abc import Awaitable, Callable
+from typing import Annotated, TypeVar
+
+import typer
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.config import ROOT_DIR, get_settings
+
+T = TypeVar("T")
+
+app = typer.Typer(help="FirstSet administration.", no_args_is_help=True)
+
+
+def _database_url() -> str:
+    """Resolve once and export, so child processes (uvicorn workers) share the same server."""
+    from api.db import resolve_database_url
+
+    url = resolve_database_url()
+    os.environ["DATABASE_URL"] = url
+    get_settings.cache_clear()
+    return url
+
+
+def run_migrations(url: str, revision: str = "head") -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config(str(ROOT_DIR / "alembic.ini"))
+    config.attributes["database_url"] = url
+    config.attributes["configure_logger"] = False
+    command.upgrade(config, revision)
+
+
+@app.command()
+def migrate(revision: str = "head") -> None:
+    """Apply database migrations (to `head` by default)."""
+    run_migrations(_database_url(), revision)
+    typer.echo(f"database migrated to {revision}")
+
+
+async def _in_transaction(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    from sqlalchemy.ext.asyncio import async_sessionmaker
+
+    from api.db import build_engine
+
+    engine = build_engine(_database_url())
+    try:
+        async with async_sessionmaker(engine, expire_on_commit=False)() as session, session.begin():
+            return await work(session)
+    finally:
+        await engine.dispose()
+
+
+@app.command("load-demo")
+def load_demo(
+    force: Annotated[bool, typer.Option(help="Allow in production settings.")] = False,
+) -> None:
+    """Load the fictional demo organisations and users (idempotent)."""
+    from api.demo import load_demo as load
+
+    settings = get_settings()
+    if settings.is_production and not (force or settings.load_demo_in_production):
+        typer.echo("refusing to load demo data in production (use --force)", err=True)
+        raise typer.Exit(2)
+    added = asyncio.run(_in_transaction(load))
+    typer.echo(f"demo data loaded: {added['organizations']} organisations, {added['users']} users added")
+
+
+@app.command("create-admin")
+def create_admin(
+    email: Annotated[str, typer.Option(help="Login e-mail.")],
+    name: Annotated[str, typer.Option(help="Display name.")] = "Administrator",
+    password: Annotated[str | None, typer.Option(help="Omit to be prompted.")] = None,
+) -> None:
+    """Create an administrator of the municipal development and reform commission."""
+    from api.users.bootstrap import create_admin as create
+
+    secret = password or getpass.getpass("Password: ")
+    try:
+        user_id = asyncio.run(_in_transaction(lambda s: create(s, email, name, secret)))
+    except ValueError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(f"admin created: {email} ({user_id})")
+
+
+@app.command()
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    workers: Annotated[int, typer.Option(help="uvicorn worker processes.")] = 2,
+    reload: bool = False,
+) -> None:
+    """Serve the API and the built frontend."""
+    import uvicorn
+
+    _database_url()
+    uvicorn.run(
+        "api.main:create_app", factory=True, host=host, port=port,
+        workers=None if reload else workers, reload=reload, proxy_headers=False,
+        log_config=None, access_log=False,
+    )
+
+
+@app.command()
+def worker(
+    once: Annotated[bool, typer.Option(help="Start, check the database, and stop.")] = False,
+) -> None:
+    """Run background jobs until SIGINT/SIGTERM."""
+    from api.jobs.worker import run_worker
+
+    _database_url()
+    asyncio.run(run_worker(once=once))
+
+
+def openapi_document() -> str:
+    import json
+
+    from api.main import create_app
+
+    return json.dumps(create_app().openapi(), ensure_ascii=False, indent=2) + "\n"
+
+
+@app.command("export-openapi")
+def export_openapi(
+    output: Annotated[Path, typer.Option(help="Where to write it.")] = ROOT_DIR
+    / "frontend"
+    / "openapi.json",
+) -> None:
+    """Write the OpenAPI document the frontend client is generated from."""
+    output.write_text(openapi_document(), encoding="utf-8")
+    typer.echo(f"wrote {output}")
+
+
+def main() -> None:  # pragma: no cover
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,86 @@
+"""Settings, read once from the environment (and `.env`)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT_DIR = Path(__file__).resolve().parent.parent
+
+DEMO_PASSWORD = "FirstSet-demo-2021"  # noqa: S105 - documented demo login, refused in production
+
+
+class Environment(StrEnum):
+    development = "development"
+    test = "test"
+    production = "production"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    environment: Environment = Field(
+        Environment.development, description="development, test or production."
+    )
+    database_url: str | None = Field(
+        None,
+        description="PostgreSQL URL (postgresql://user@host:port/db). "
+        "Unset: an embedded PostgreSQL is started with its data under var/.",
+    )
+    var_dir: Path = Field(ROOT_DIR / "var", description="Where local state lives.")
+    redis_url: str | None = Field(
+        None, description="Redis URL for shared rate-limit counters; unset keeps them in memory."
+    )
+    frontend_dist: Path = Field(
+        ROOT_DIR / "frontend" / "dist", description="Built SPA served at /."
+    )
+    db_pool_size: int = Field(10, description="Connections per API process.")
+    db_connect_timeout_s: float = Field(
+        2.0, description="Give up connecting to PostgreSQL after this many seconds."
+    )
+    db_statement_timeout_ms: int = Field(15_000, description="Per-statement timeout.")
+
+    session_cookie_name: str = "firstset_session"
+    csrf_cookie_name: str = "csrf_token"
+    session_idle_timeout_minutes: int = Field(
+        120, description="A session unused this long expires."
+    )
+    session_absolute_timeout_hours: int = Field(
+        12, description="A session expires this long after login whatever its use."
+    )
+    cookie_secure: bool | None = Field(
+        None, description="Force the Secure cookie flag; unset: Secure when the request is https."
+    )
+    login_limit_per_account: str = Field(
+        "7/15 minutes", description="Failed logins allowed per account (limits syntax)."
+    )
+    login_limit_per_ip: str = Field(
+        "30/15 minutes", description="Failed logins allowed per client IP (limits syntax)."
+    )
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description="Addresses whose X-Forwarded-For is believed for the client IP.",
+    )
+    log_level: str = Field("INFO", description="Root log level.")
+    log_json: bool = Field(True, description="JSON logs (structlog); false for console output.")
+    load_demo_in_production: bool = Field(
+        False, description="Allow `firstset load-demo` when environment=production."
+    )
+
+    @model_validator(mode="after")
+    def _normalise(self) -> Settings:
+        self.var_dir = self.var_dir.resolve()
+        return self
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment == Environment.production
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

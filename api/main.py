@@ -1,0 +1,91 @@
+"""The FastAPI application."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import fastapi_offline
+from fastapi import APIRouter, FastAPI
+from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
+from fastapi.responses import HTMLResponse
+from fastapi.routing import APIRoute
+from fastapi.staticfiles import StaticFiles
+
+from api.audit.router import router as audit_router
+from api.auth.router import router as auth_router
+from api.config import Settings, get_settings
+from api.db import database
+from api.errors import install_error_handlers
+from api.frontend_app import mount_frontend
+from api.logs import configure_logging
+from api.middleware import RequestContextMiddleware
+from api.ops.router import router as ops_router
+from api.organizations.router import router as organizations_router
+from api.taxonomy.router import router as taxonomy_router
+from api.users.router import router as users_router
+
+API_PREFIX = "/api/v1"
+DOCS_ASSETS = Path(fastapi_offline.__file__).parent / "static"
+
+
+def operation_id(route: APIRoute) -> str:
+    return f"{route.tags[0]}-{route.name}" if route.tags else route.name
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    yield
+    await database.dispose()
+
+
+def _docs_router(app: FastAPI) -> APIRouter:
+    router = APIRouter(include_in_schema=False)
+    openapi_url = app.openapi_url or "/api/openapi.json"
+
+    @router.get("/api/docs")
+    async def swagger_ui() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=openapi_url, title="FirstSet API",
+            swagger_js_url="/api/docs-assets/swagger-ui-bundle.js",
+            swagger_css_url="/api/docs-assets/swagger-ui.css",
+            swagger_favicon_url="/api/docs-assets/favicon.png",
+        )
+
+    @router.get("/api/redoc")
+    async def redoc() -> HTMLResponse:
+        return get_redoc_html(
+            openapi_url=openapi_url, title="FirstSet API",
+            redoc_js_url="/api/docs-assets/redoc.standalone.js",
+            redoc_favicon_url="/api/docs-assets/favicon.png", with_google_fonts=False,
+        )
+
+    return router
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    configure_logging(settings.log_level, settings.log_json)
+    app = FastAPI(
+        title="FirstSet API",
+        summary="Beijing First (Set) of Major Technical Equipment — 首台(套)重大技术装备",
+        version="1.0.0",
+        openapi_url="/api/openapi.json",
+        docs_url=None,
+        redoc_url=None,
+        lifespan=lifespan,
+        generate_unique_id_function=operation_id,
+    )
+    install_error_handlers(app)
+    app.add_middleware(RequestContextMiddleware, trusted_proxies=settings.trusted_proxies)
+
+    for router in (
+        auth_router, users_router, organizations_router, audit_router, taxonomy_router,
+    ):
+        app.include_router(router, prefix=API_PREFIX)
+    app.include_router(ops_router)
+    app.mount("/api/docs-assets", StaticFiles(directory=DOCS_ASSETS), name="docs-assets")
+    app.include_router(_docs_router(app))
+    mount_frontend(app, settings.frontend_dist)
+    return app

@@ -1,0 +1,107 @@
+"""One pure-ASGI middleware for what every request needs: request id, client IP, security
+headers, access log, metrics, and a problem+json answer for anything unhandled."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+import time
+import uuid
+
+import structlog
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api import metrics, request_context
+from api.errors import unexpected_error_response
+
+log = structlog.get_logger("api.access")
+
+_REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+    "X-Frame-Options": "DENY",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+# Element Plus sets inline style attributes, hence 'unsafe-inline' for styles only.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; "
+    "base-uri 'self'; form-action 'self'; object-src 'none'"
+)
+# The docs pages run Swagger UI / ReDoc bootstrapping inline scripts.
+DOCS_CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; worker-src 'self' blob:; "
+    "frame-ancestors 'none'; object-src 'none'"
+)
+
+
+class RequestContextMiddleware:
+    def __init__(self, app: ASGIApp, trusted_proxies: list[str] | None = None) -> None:
+        self.app = app
+        self.trusted = [ipaddress.ip_network(p, strict=False) for p in trusted_proxies or []]
+
+    def _client_ip(self, scope: Scope, headers: Headers) -> str | None:
+        peer = scope.get("client")
+        ip = peer[0] if peer else None
+        forwarded = headers.get("x-forwarded-for")
+        if ip and forwarded and self.trusted:
+            try:
+                if any(ipaddress.ip_address(ip) in net for net in self.trusted):
+                    ip = forwarded.split(",")[0].strip()
+            except ValueError:
+                pass
+        try:
+            return str(ipaddress.ip_address(ip)) if ip else None
+        except ValueError:
+            return None  # e.g. the test client's "testclient"
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        incoming = headers.get("x-request-id", "")
+        request_id = incoming if _REQUEST_ID_RE.match(incoming) else uuid.uuid4().hex
+        client_ip = self._client_ip(scope, headers)
+        request_context.bind(request_id, client_ip)
+        structlog.contextvars.clear_contextvars()
+        structlog.contextvars.bind_contextvars(request_id=request_id)
+        path: str = scope["path"]
+        is_docs = path.startswith("/api/docs") or path.startswith("/api/redoc")
+        started = time.perf_counter()
+        status_holder = {"status": 500, "sent": False}
+
+        async def send_wrapper(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status_holder["status"] = message["status"]
+                status_holder["sent"] = True
+                out = MutableHeaders(scope=message)
+                out["X-Request-ID"] = request_id
+                for name, value in SECURITY_HEADERS.items():
+                    out.setdefault(name, value)
+                out.setdefault(
+                    "Content-Security-Policy",
+                    DOCS_CONTENT_SECURITY_POLICY if is_docs else CONTENT_SECURITY_POLICY,
+                )
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_wrapper)
+        except Exception as exc:
+            if status_holder["sent"]:
+                raise
+            response = unexpected_error_response(exc, path)
+            await response(scope, receive, send_wrapper)
+        finally:
+            elapsed = time.perf_counter() - started
+            route = scope.get("route")
+            template = getattr(route, "path", None) or "unmatched"
+            metrics.observe(scope["method"], template, int(status_holder["status"]), elapsed)
+            log.info(
+                "request", method=scope["method"], path=path, status=status_holder["status"],
+                duration_ms=round(elapsed * 1000, 1), client_ip=client_ip,
+            )

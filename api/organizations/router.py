@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter, Request, Response, status
+
+from api.db import SessionDep
+from api.errors import problem_responses
+from api.http_cache import PRIVATE_NO_STORE
+from api.models import OrganizationKind
+from api.organizations import service
+from api.organizations.schemas import OrganizationCreate, OrganizationRead
+from api.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor, link_next
+from api.permissions import AdminPrincipal, CurrentPrincipal
+
+router = APIRouter(prefix="/organizations", tags=["organizations"])
+
+
+@router.get(
+    "", response_model=Page[OrganizationRead], responses=problem_responses(401, 403, 422),
+    summary="List organisations (admin)",
+)
+async def list_organizations(
+    request: Request, response: Response, session: SessionDep, principal: AdminPrincipal,
+    kind: OrganizationKind | None = None, limit: Limit = 50, cursor: Cursor = None,
+) -> Page[OrganizationRead]:
+    key = decode_cursor(cursor)
+    after = (str(key["n"]), uuid.UUID(str(key["id"]))) if key else None
+    orgs = await service.list_organizations(session, kind=kind, after=after, limit=limit + 1)
+    items = [OrganizationRead.model_validate(o) for o in orgs[:limit]]
+    nxt = encode_cursor({"n": items[-1].name_zh, "id": items[-1].id}) if len(orgs) > limit else None
+    link_next(request, response, nxt)
+    response.headers["Cache-Control"] = PRIVATE_NO_STORE
+    return Page(items=items, next=nxt)
+
+
+@router.post(
+    "", response_model=OrganizationRead, status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(401, 403, 409, 422), summary="Create an organisation (admin)",
+)
+async def create_organization(
+    data: OrganizationCreate, session: SessionDep, principal: AdminPrincipal
+) -> OrganizationRead:
+    return OrganizationRead.model_validate(
+        await service.create_organization(session, principal, data)
+    )
+
+
+@router.get(
+    "/{organization_id}", response_model=OrganizationRead,
+    responses=problem_responses(401, 404), summary="Read an organisation (admin or member)",
+)
+async def read_organization(
+    organization_id: uuid.UUID, response: Response, session: SessionDep,
+    principal: CurrentPrincipal,
+) -> OrganizationRead:
+    response.headers["Cache-Control"] = PRIVATE_NO_STORE
+    return OrganizationRead.model_validate(
+        await service.get_visible_organization(session, principal, organization_id)
+    )

@@ -1,0 +1,52 @@
+"""Keyset pagination: opaque cursors, `{items, next}` bodies and a `Link` header."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from typing import Annotated, Any, Generic, TypeVar
+
+from fastapi import Query, Request, Response
+from pydantic import BaseModel, Field
+
+from api.errors import field_error
+
+T = TypeVar("T")
+
+MAX_LIMIT = 100
+
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Items per page (≤ 100).")]
+Cursor = Annotated[
+    str | None,
+    Query(max_length=200, description="The `next` value of the previous page."),
+]
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    next: str | None = Field(None, description="Cursor of the next page; null on the last page.")
+
+
+def encode_cursor(key: dict[str, Any]) -> str:
+    raw = json.dumps(key, separators=(",", ":"), default=str).encode()
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def decode_cursor(cursor: str | None) -> dict[str, Any] | None:
+    if cursor is None:
+        return None
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        value = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (binascii.Error, ValueError, UnicodeDecodeError) as exc:
+        raise field_error("cursor", "The cursor is not valid.", "invalid_cursor") from exc
+    if not isinstance(value, dict):
+        raise field_error("cursor", "The cursor is not valid.", "invalid_cursor")
+    return value
+
+
+def link_next(request: Request, response: Response, next_cursor: str | None) -> None:
+    if next_cursor:
+        url = request.url.include_query_params(cursor=next_cursor)
+        response.headers["Link"] = f'<{url}>; rel="next"'

@@ -1,0 +1,91 @@
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from alembic import command
+from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+os.environ.setdefault("ENVIRONMENT", "test")
+os.environ.setdefault("LOG_JSON", "false")
+os.environ.setdefault("LOG_LEVEL", "WARNING")
+
+from api import ratelimit  # noqa: E402
+from api.config import get_settings  # noqa: E402
+from api.db import build_engine, database, get_session  # noqa: E402
+from api.main import create_app  # noqa: E402
+from tests import dbutil  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def worker_id_suffix(request: pytest.FixtureRequest) -> str:
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+@pytest.fixture(scope="session")
+def database_url(worker_id_suffix: str) -> str:
+    """A freshly migrated database for this test worker."""
+    url = dbutil.recreate_database(f"firstset_test_{worker_id_suffix}")
+    command.upgrade(dbutil.alembic_config(url), "head")
+    os.environ["DATABASE_URL"] = url
+    get_settings.cache_clear()
+    return url
+
+
+@pytest.fixture(scope="session")
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = build_engine(database_url, pool_size=5, max_overflow=5)
+    database.use(engine)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def app(engine: AsyncEngine) -> FastAPI:
+    return create_app()
+
+
+@pytest.fixture
+async def db(engine: AsyncEngine, app: FastAPI) -> AsyncIterator[AsyncSession]:
+    """A session inside a transaction that is rolled back after the test. Each request runs in
+    a savepoint of its own, so a failed request rolls back only its own writes, as it would in
+    production, and never the test's fixtures."""
+    conn = await engine.connect()
+    outer = await conn.begin()
+    session = AsyncSession(bind=conn, join_transaction_mode="create_savepoint",
+                           expire_on_commit=False)
+
+    async def override() -> AsyncIterator[AsyncSession]:
+        request_transaction = await session.begin_nested()
+        try:
+            yield session
+        except BaseException:
+            if request_transaction.is_active:
+                await request_transaction.rollback()
+            raise
+        else:
+            await request_transaction.commit()
+
+    app.dependency_overrides[get_session] = override
+    try:
+        yield session
+    finally:
+        app.dependency_overrides.pop(get_session, None)
+        await session.close()
+        await outer.rollback()
+        await conn.close()
+
+
+@pytest.fixture(autouse=True)
+async def _fresh_rate_limits() -> None:
+    await ratelimit.limiter().storage.reset()
+
+
+@pytest.fixture
+async def client(app: FastAPI, db: AsyncSession) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        yield c

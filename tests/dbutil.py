@@ -1,0 +1,54 @@
+"""Test databases: one per xdist worker, built by `alembic upgrade head`."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import psycopg
+from sqlalchemy.engine import make_url
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def server_url() -> str:
+    """TEST_DATABASE_URL's server, or the embedded one (var/pgdata-test)."""
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        return url
+    from api.embedded_pg import server_uri
+
+    return server_uri(ROOT / "var" / "pgdata-test", database="postgres")
+
+
+def url_for(database: str, base: str | None = None) -> str:
+    return make_url(base or server_url()).set(database=database).render_as_string(
+        hide_password=False
+    )
+
+
+def _conninfo(url: str) -> str:
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def recreate_database(name: str, base: str | None = None) -> str:
+    base = base or server_url()
+    with psycopg.connect(_conninfo(url_for("postgres", base)), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return url_for(name, base)
+
+
+def drop_database(name: str, base: str | None = None) -> None:
+    base = base or server_url()
+    with psycopg.connect(_conninfo(url_for("postgres", base)), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def alembic_config(url: str):  # type: ignore[no-untyped-def]
+    from alembic.config import Config
+
+    config = Config(str(ROOT / "alembic.ini"))
+    config.attributes["database_url"] = url
+    config.attributes["configure_logger"] = False
+    return config
