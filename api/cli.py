@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import getpass
 import os
-from pathlib import Path
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Annotated, TypeVar
 
 import typer
@@ -71,7 +71,9 @@ def load_demo(
         typer.echo("refusing to load demo data in production (use --force)", err=True)
         raise typer.Exit(2)
     added = asyncio.run(_in_transaction(load))
-    typer.echo(f"demo data loaded: {added['organizations']} organisations, {added['users']} users added")
+    typer.echo(
+        f"demo data loaded: {added['organizations']} organisations, {added['users']} users added"
+    )
 
 
 @app.command("create-admin")
@@ -104,9 +106,15 @@ def serve(
 
     _database_url()
     uvicorn.run(
-        "api.main:create_app", factory=True, host=host, port=port,
-        workers=None if reload else workers, reload=reload, proxy_headers=False,
-        log_config=None, access_log=False,
+        "api.main:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=None if reload else workers,
+        reload=reload,
+        proxy_headers=False,
+        log_config=None,
+        access_log=False,
     )
 
 

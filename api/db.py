@@ -54,7 +54,7 @@ def build_engine(url: str, settings: Settings | None = None, **kwargs: object) -
         },
     }
     options.update(kwargs)
-    return create_async_engine(with_driver(url), **options)  # type: ignore[arg-type]
+    return create_async_engine(with_driver(url), **options)
 
 
 class Database:

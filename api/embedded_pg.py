@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -17,12 +18,16 @@ def server_uri(pgdata: Path, database: str = DEFAULT_DATABASE) -> str:
     The server is shared by every process using the same directory and stops when the last
     of them exits.
     """
-    import pgserver
+    from pgserver.postgres_server import get_server
+
+    if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", database):
+        raise ValueError(f"not a plain database name: {database!r}")
 
     pgdata.parent.mkdir(parents=True, exist_ok=True)
-    server = pgserver.get_server(pgdata, cleanup_mode="stop")
+    server = get_server(pgdata, cleanup_mode="stop")
     socket_dir = parse_qs(urlsplit(server.get_uri()).query)["host"][0]
-    existing = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{database}';")
+    # psql takes no bind parameters; the name was checked to be a plain identifier above.
+    existing = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{database}';")  # noqa: S608
     if "(1 row)" not in existing:
         server.psql(f'CREATE DATABASE "{database}";')
     return f"postgresql://postgres@/{database}?host={socket_dir}"

@@ -163,7 +163,11 @@ def _is_database_outage(exc: BaseException) -> bool:
             return True
         orig = exc.orig
         name = type(orig).__name__ if orig is not None else ""
-        return name in {"CannotConnectNowError", "ConnectionDoesNotExistError", "AdminShutdownError"}
+        return name in {
+            "CannotConnectNowError",
+            "ConnectionDoesNotExistError",
+            "AdminShutdownError",
+        }
     if isinstance(exc, sa_exc.TimeoutError):  # pool exhausted while the server is away
         return True
     if isinstance(exc, (ConnectionError, asyncio.TimeoutError, TimeoutError)):
@@ -183,7 +187,9 @@ def _validation_errors(exc: RequestValidationError) -> list[FieldError]:
         message = str(err.get("msg", "Invalid value"))
         if err.get("type") == "json_invalid":
             field, message = "body", "The request body is not valid JSON."
-        result.append(FieldError(field=field, message=message, code=str(err.get("type", "invalid"))))
+        result.append(
+            FieldError(field=field, message=message, code=str(err.get("type", "invalid")))
+        )
     return result
 
 

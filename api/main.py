@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -47,7 +47,8 @@ def _docs_router(app: FastAPI) -> APIRouter:
     @router.get("/api/docs")
     async def swagger_ui() -> HTMLResponse:
         return get_swagger_ui_html(
-            openapi_url=openapi_url, title="FirstSet API",
+            openapi_url=openapi_url,
+            title="FirstSet API",
             swagger_js_url="/api/docs-assets/swagger-ui-bundle.js",
             swagger_css_url="/api/docs-assets/swagger-ui.css",
             swagger_favicon_url="/api/docs-assets/favicon.png",
@@ -56,15 +57,20 @@ def _docs_router(app: FastAPI) -> APIRouter:
     @router.get("/api/redoc")
     async def redoc() -> HTMLResponse:
         return get_redoc_html(
-            openapi_url=openapi_url, title="FirstSet API",
+            openapi_url=openapi_url,
+            title="FirstSet API",
             redoc_js_url="/api/docs-assets/redoc.standalone.js",
-            redoc_favicon_url="/api/docs-assets/favicon.png", with_google_fonts=False,
+            redoc_favicon_url="/api/docs-assets/favicon.png",
+            with_google_fonts=False,
         )
 
     return router
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None, extra_routers: Sequence[APIRouter] = ()
+) -> FastAPI:
+    """`extra_routers` are mounted before the SPA fallback (tests use it)."""
     settings = settings or get_settings()
     configure_logging(settings.log_level, settings.log_json)
     app = FastAPI(
@@ -81,7 +87,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RequestContextMiddleware, trusted_proxies=settings.trusted_proxies)
 
     for router in (
-        auth_router, users_router, organizations_router, audit_router, taxonomy_router,
+        auth_router,
+        users_router,
+        organizations_router,
+        audit_router,
+        taxonomy_router,
+        *extra_routers,
     ):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(ops_router)

@@ -98,10 +98,13 @@ class RequestContextMiddleware:
             await response(scope, receive, send_wrapper)
         finally:
             elapsed = time.perf_counter() - started
-            route = scope.get("route")
-            template = getattr(route, "path", None) or "unmatched"
+            template = metrics.route_template(scope)
             metrics.observe(scope["method"], template, int(status_holder["status"]), elapsed)
             log.info(
-                "request", method=scope["method"], path=path, status=status_holder["status"],
-                duration_ms=round(elapsed * 1000, 1), client_ip=client_ip,
+                "request",
+                method=scope["method"],
+                path=path,
+                status=status_holder["status"],
+                duration_ms=round(elapsed * 1000, 1),
+                client_ip=client_ip,
             )

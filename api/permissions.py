@@ -141,8 +141,9 @@ async def require_login(
 ) -> Principal:
     if principal is None:
         if getattr(request.state, "session_expired", False):
-            raise NotAuthenticated("Your session has expired; please log in again.",
-                                   code="session_expired")
+            raise NotAuthenticated(
+                "Your session has expired; please log in again.", code="session_expired"
+            )
         raise NotAuthenticated("Please log in.")
     return principal
 

@@ -13,11 +13,11 @@ os.environ.setdefault("ENVIRONMENT", "test")
 os.environ.setdefault("LOG_JSON", "false")
 os.environ.setdefault("LOG_LEVEL", "WARNING")
 
-from api import ratelimit  # noqa: E402
-from api.config import get_settings  # noqa: E402
-from api.db import build_engine, database, get_session  # noqa: E402
-from api.main import create_app  # noqa: E402
-from tests import dbutil  # noqa: E402
+from api import ratelimit
+from api.config import get_settings
+from api.db import build_engine, database, get_session
+from api.main import create_app
+from tests import dbutil
 
 
 @pytest.fixture(scope="session")
@@ -55,8 +55,9 @@ async def db(engine: AsyncEngine, app: FastAPI) -> AsyncIterator[AsyncSession]:
     production, and never the test's fixtures."""
     conn = await engine.connect()
     outer = await conn.begin()
-    session = AsyncSession(bind=conn, join_transaction_mode="create_savepoint",
-                           expire_on_commit=False)
+    session = AsyncSession(
+        bind=conn, join_transaction_mode="create_savepoint", expire_on_commit=False
+    )
 
     async def override() -> AsyncIterator[AsyncSession]:
         request_transaction = await session.begin_nested()

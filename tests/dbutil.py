@@ -22,8 +22,8 @@ def server_url() -> str:
 
 
 def url_for(database: str, base: str | None = None) -> str:
-    return make_url(base or server_url()).set(database=database).render_as_string(
-        hide_password=False
+    return (
+        make_url(base or server_url()).set(database=database).render_as_string(hide_password=False)
     )
 
 
@@ -52,3 +52,22 @@ def alembic_config(url: str):  # type: ignore[no-untyped-def]
     config.attributes["database_url"] = url
     config.attributes["configure_logger"] = False
     return config
+
+
+def server_url_of(server) -> str:  # type: ignore[no-untyped-def]
+    """A URL for a pgserver instance (it listens on a Unix socket only)."""
+    from urllib.parse import parse_qs, urlsplit
+
+    socket_dir = parse_qs(urlsplit(server.get_uri()).query)["host"][0]
+    return f"postgresql://postgres@/postgres?host={socket_dir}"
+
+
+def stop_cluster(server) -> None:  # type: ignore[no-untyped-def]
+    from pgserver._commands import pg_ctl
+
+    pg_ctl(["-w", "-m", "immediate", "stop"], pgdata=server.pgdata, user=server.system_user)
+
+
+def start_cluster(server) -> None:  # type: ignore[no-untyped-def]
+    with server._lock:
+        server.ensure_postgres_running()

@@ -19,21 +19,39 @@ router = APIRouter(prefix="/audit", tags=["audit"])
 Filter = Annotated[str | None, Query(max_length=80)]
 
 
-@router.get("", response_model=Page[AuditRead], responses=problem_responses(401, 403, 422),
-            summary="Read the audit log, newest first (admin)")
+@router.get(
+    "",
+    response_model=Page[AuditRead],
+    responses=problem_responses(401, 403, 422),
+    summary="Read the audit log, newest first (admin)",
+)
 async def list_audit_events(
-    request: Request, response: Response, session: SessionDep, principal: AdminPrincipal,
-    actor_id: uuid.UUID | None = None, action: Filter = None, object_type: Filter = None,
-    object_id: Filter = None, since: datetime | None = None, until: datetime | None = None,
-    limit: Limit = 50, cursor: Cursor = None,
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    principal: AdminPrincipal,
+    actor_id: uuid.UUID | None = None,
+    action: Filter = None,
+    object_type: Filter = None,
+    object_id: Filter = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
 ) -> Page[AuditRead]:
     key = decode_cursor(cursor)
     before_id = int(key["id"]) if key and str(key.get("id", "")).isdigit() else None
     rows = (
         await session.scalars(
             service.list_statement(
-                actor_id=actor_id, action=action, object_type=object_type, object_id=object_id,
-                since=since, until=until, before_id=before_id, limit=limit + 1,
+                actor_id=actor_id,
+                action=action,
+                object_type=object_type,
+                object_id=object_id,
+                since=since,
+                until=until,
+                before_id=before_id,
+                limit=limit + 1,
             )
         )
     ).all()

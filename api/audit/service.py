@@ -96,7 +96,7 @@ def list_statement(
     until: datetime | None = None,
     before_id: int | None = None,
     limit: int = 50,
-) -> Select[tuple[AuditEvent]]:
+) -> Select[AuditEvent]:
     """Newest first, keyset on the identity column."""
     stmt = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit)
     if actor_id is not None:

@@ -23,13 +23,23 @@ def _set_session_cookies(request: Request, response: Response, issued: IssuedSes
         secure = request.url.scheme == "https"
     max_age = settings.session_absolute_timeout_hours * 3600
     response.set_cookie(
-        settings.session_cookie_name, issued.token, max_age=max_age, httponly=True,
-        secure=secure, samesite="lax", path="/",
+        settings.session_cookie_name,
+        issued.token,
+        max_age=max_age,
+        httponly=True,
+        secure=secure,
+        samesite="lax",
+        path="/",
     )
     # Readable by the SPA, which echoes it in X-CSRF-Token.
     response.set_cookie(
-        settings.csrf_cookie_name, issued.csrf_token, max_age=max_age, httponly=False,
-        secure=secure, samesite="lax", path="/",
+        settings.csrf_cookie_name,
+        issued.csrf_token,
+        max_age=max_age,
+        httponly=False,
+        secure=secure,
+        samesite="lax",
+        path="/",
     )
 
 
@@ -42,21 +52,28 @@ def _clear_session_cookies(response: Response) -> None:
 async def _me(session: SessionDep, issued: IssuedSession) -> Me:
     grants = await load_grants(session, issued.user.id)
     return Me(
-        id=issued.user.id, email=issued.user.email, display_name=issued.user.display_name,
+        id=issued.user.id,
+        email=issued.user.email,
+        display_name=issued.user.display_name,
         locale=issued.user.locale,
         roles=[RoleGrantRead.model_validate(g) for g in grants],
     )
 
 
 @router.post(
-    "/login", response_model=Me, responses=problem_responses(401, 422, 429),
+    "/login",
+    response_model=Me,
+    responses=problem_responses(401, 422, 429),
     summary="Log in with e-mail and password (public)",
 )
 async def login(
     data: LoginRequest, request: Request, response: Response, session: SessionDep
 ) -> Me:
     issued = await service.login(
-        session, data.email, data.password, ip=current_client_ip(),
+        session,
+        data.email,
+        data.password,
+        ip=current_client_ip(),
         user_agent=request.headers.get("user-agent"),
         previous_token=request.cookies.get(get_settings().session_cookie_name),
     )
@@ -66,8 +83,11 @@ async def login(
 
 
 @router.post(
-    "/register", response_model=Me, status_code=status.HTTP_201_CREATED,
-    responses=problem_responses(409, 422), summary="Register an applicant enterprise (public)",
+    "/register",
+    response_model=Me,
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(409, 422),
+    summary="Register an applicant enterprise (public)",
 )
 async def register(
     data: RegisterRequest, request: Request, response: Response, session: SessionDep
@@ -81,8 +101,11 @@ async def register(
 
 
 @router.post(
-    "/logout", status_code=status.HTTP_204_NO_CONTENT, response_class=Response,
-    responses=problem_responses(401, 403), summary="Log out (logged-in users)",
+    "/logout",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+    responses=problem_responses(401, 403),
+    summary="Log out (logged-in users)",
 )
 async def logout(session: SessionDep, principal: CurrentPrincipal) -> Response:
     await service.logout(session, principal)
@@ -93,14 +116,18 @@ async def logout(session: SessionDep, principal: CurrentPrincipal) -> Response:
 
 def me_of(principal: Principal) -> Me:
     return Me(
-        id=principal.user_id, email=principal.email, display_name=principal.display_name,
+        id=principal.user_id,
+        email=principal.email,
+        display_name=principal.display_name,
         locale=Locale(principal.locale),
         roles=[RoleGrantRead.model_validate(g) for g in principal.grants],
     )
 
 
 @router.get(
-    "/me", response_model=Me, responses=problem_responses(401),
+    "/me",
+    response_model=Me,
+    responses=problem_responses(401),
     summary="The logged-in user (logged-in users)",
 )
 async def me(response: Response, principal: CurrentPrincipal) -> Me:

@@ -117,14 +117,18 @@ async def logout(session: AsyncSession, principal: Principal) -> None:
         .values(revoked_at=func.now())
     )
     await audit.record(
-        session, actor=principal, action="auth.logout", object_type="user",
+        session,
+        actor=principal,
+        action="auth.logout",
+        object_type="user",
         object_id=principal.user_id,
     )
 
 
 def check_password_policy(password: str, *, email: str, display_name: str) -> None:
-    problem = password_problem(password, user_inputs=[email, email.split("@")[0], display_name,
-                                                      "firstset"])
+    problem = password_problem(
+        password, user_inputs=[email, email.split("@")[0], display_name, "firstset"]
+    )
     if problem:
         raise field_error("password", problem, "weak_password")
 
@@ -160,8 +164,16 @@ async def register_applicant(
     )
     session.add(Membership(user_id=user.id, organization_id=org.id, role=Role.applicant))
     await audit.record(
-        session, actor=actor, action="user.register", object_type="user", object_id=user.id,
-        after={"email": user.email, "display_name": user.display_name,
-               "organization_id": org.id, "role": Role.applicant},
+        session,
+        actor=actor,
+        action="user.register",
+        object_type="user",
+        object_id=user.id,
+        after={
+            "email": user.email,
+            "display_name": user.display_name,
+            "organization_id": org.id,
+            "role": Role.applicant,
+        },
     )
     return await start_session(session, user, ip=ip, user_agent=user_agent)

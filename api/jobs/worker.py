@@ -4,6 +4,7 @@ checking the database, and stops cleanly on SIGINT/SIGTERM."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import signal
 
 import structlog
@@ -35,10 +36,8 @@ async def run_worker(*, once: bool = False) -> None:
                 log.warning("worker_database_unavailable", error=type(exc).__name__)
             if once:
                 break
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=POLL_SECONDS)
-            except TimeoutError:
-                pass
     finally:
         await database.dispose()
         log.info("worker_stopped")

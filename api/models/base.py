@@ -27,9 +27,7 @@ UUIDPk = Annotated[
     uuid.UUID,
     mapped_column(primary_key=True, default=uuid.uuid4, server_default=text("gen_random_uuid()")),
 ]
-CreatedAt = Annotated[
-    datetime, mapped_column(DateTime(timezone=True), server_default=func.now())
-]
+CreatedAt = Annotated[datetime, mapped_column(DateTime(timezone=True), server_default=func.now())]
 UpdatedAt = Annotated[
     datetime,
     mapped_column(DateTime(timezone=True), server_default=func.now(), onupdate=func.now()),

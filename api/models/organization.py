@@ -40,9 +40,7 @@ class Organization(TimestampMixin, Base):
     __tablename__ = "organization"
     __table_args__ = (
         Index("ix_organization_name_zh_id", "name_zh", "id"),
-        CheckConstraint(
-            "kind <> 'enterprise' OR uscc IS NOT NULL", name="enterprise_has_uscc"
-        ),
+        CheckConstraint("kind <> 'enterprise' OR uscc IS NOT NULL", name="enterprise_has_uscc"),
         CheckConstraint(
             "kind <> 'district_office' OR district IS NOT NULL", name="district_office_has_district"
         ),
@@ -57,6 +55,3 @@ class Organization(TimestampMixin, Base):
 
     def __repr__(self) -> str:
         return f"<Organization {self.name_zh} {self.uscc or ''}>"
-
-
-

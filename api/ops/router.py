@@ -24,8 +24,12 @@ async def healthz() -> Status:
     return Status(status="ok")
 
 
-@router.get("/readyz", response_model=Status, responses=problem_responses(503),
-            summary="The database is reachable (public)")
+@router.get(
+    "/readyz",
+    response_model=Status,
+    responses=problem_responses(503),
+    summary="The database is reachable (public)",
+)
 async def readyz() -> Status:
     try:
         async with asyncio.timeout(2), database.engine.connect() as conn:

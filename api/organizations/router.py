@@ -17,12 +17,19 @@ router = APIRouter(prefix="/organizations", tags=["organizations"])
 
 
 @router.get(
-    "", response_model=Page[OrganizationRead], responses=problem_responses(401, 403, 422),
+    "",
+    response_model=Page[OrganizationRead],
+    responses=problem_responses(401, 403, 422),
     summary="List organisations (admin)",
 )
 async def list_organizations(
-    request: Request, response: Response, session: SessionDep, principal: AdminPrincipal,
-    kind: OrganizationKind | None = None, limit: Limit = 50, cursor: Cursor = None,
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    principal: AdminPrincipal,
+    kind: OrganizationKind | None = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
 ) -> Page[OrganizationRead]:
     key = decode_cursor(cursor)
     after = (str(key["n"]), uuid.UUID(str(key["id"]))) if key else None
@@ -35,8 +42,11 @@ async def list_organizations(
 
 
 @router.post(
-    "", response_model=OrganizationRead, status_code=status.HTTP_201_CREATED,
-    responses=problem_responses(401, 403, 409, 422), summary="Create an organisation (admin)",
+    "",
+    response_model=OrganizationRead,
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(401, 403, 409, 422),
+    summary="Create an organisation (admin)",
 )
 async def create_organization(
     data: OrganizationCreate, session: SessionDep, principal: AdminPrincipal
@@ -47,11 +57,15 @@ async def create_organization(
 
 
 @router.get(
-    "/{organization_id}", response_model=OrganizationRead,
-    responses=problem_responses(401, 404), summary="Read an organisation (admin or member)",
+    "/{organization_id}",
+    response_model=OrganizationRead,
+    responses=problem_responses(401, 404),
+    summary="Read an organisation (admin or member)",
 )
 async def read_organization(
-    organization_id: uuid.UUID, response: Response, session: SessionDep,
+    organization_id: uuid.UUID,
+    response: Response,
+    session: SessionDep,
     principal: CurrentPrincipal,
 ) -> OrganizationRead:
     response.headers["Cache-Control"] = PRIVATE_NO_STORE

@@ -12,8 +12,8 @@ from api.audit import service as audit
 from api.audit.service import Actor
 from api.errors import Conflict, FieldError, NotFound, field_error
 from api.models import Organization, OrganizationKind
-from api.permissions import Principal
 from api.organizations.schemas import OrganizationCreate
+from api.permissions import Principal
 
 AUDITED_FIELDS = ("name_zh", "name_en", "uscc", "district", "kind")
 
@@ -26,26 +26,35 @@ async def create_organization(
     session: AsyncSession, actor: Actor | None, data: OrganizationCreate, *, field_prefix: str = ""
 ) -> Organization:
     if data.kind == OrganizationKind.enterprise and not data.uscc:
-        raise field_error(f"{field_prefix}uscc", "Enterprises need a unified social credit code.",
-                          "required")
+        raise field_error(
+            f"{field_prefix}uscc", "Enterprises need a unified social credit code.", "required"
+        )
     if data.kind == OrganizationKind.district_office and not data.district:
-        raise field_error(f"{field_prefix}district", "A district office needs its district.",
-                          "required")
+        raise field_error(
+            f"{field_prefix}district", "A district office needs its district.", "required"
+        )
     if data.uscc and await session.scalar(
         select(Organization.id).where(Organization.uscc == data.uscc)
     ):
         raise Conflict(
             "An organisation with this unified social credit code is already registered.",
             code="uscc_taken",
-            errors=[FieldError(field=f"{field_prefix}uscc", message="Already registered.",
-                               code="uscc_taken")],
+            errors=[
+                FieldError(
+                    field=f"{field_prefix}uscc", message="Already registered.", code="uscc_taken"
+                )
+            ],
         )
     org = Organization(**data.model_dump())
     session.add(org)
     await session.flush()
     await audit.record(
-        session, actor=actor, action="organization.create", object_type="organization",
-        object_id=org.id, after=snapshot(org),
+        session,
+        actor=actor,
+        action="organization.create",
+        object_type="organization",
+        object_id=org.id,
+        after=snapshot(org),
     )
     return org
 

@@ -30,15 +30,20 @@ async def create_admin(session: AsyncSession, email: str, name: str, password: s
         )
     )
     if org is None:
-        org = Organization(name_zh=MUNICIPAL_DRC_ZH, name_en=MUNICIPAL_DRC_EN,
-                           kind=OrganizationKind.agency)
+        org = Organization(
+            name_zh=MUNICIPAL_DRC_ZH, name_en=MUNICIPAL_DRC_EN, kind=OrganizationKind.agency
+        )
         session.add(org)
     user = User(email=email, display_name=name, password_hash=await hash_password(password))
     session.add(user)
     await session.flush()
     session.add(Membership(user_id=user.id, organization_id=org.id, role=Role.admin))
     await audit.record(
-        session, actor=None, action="user.create_admin", object_type="user", object_id=user.id,
+        session,
+        actor=None,
+        action="user.create_admin",
+        object_type="user",
+        object_id=user.id,
         after={"email": email, "display_name": name, "role": Role.admin},
         note="created from the command line",
     )

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from sqlalchemy import delete, func, or_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
+from sqlalchemy.sql.base import ExecutableOption
 
 from api.audit import service as audit
 from api.auth import service as auth_service
@@ -27,7 +28,7 @@ ROLE_ORGANIZATION_KINDS: dict[Role, frozenset[OrganizationKind]] = {
 }
 
 
-def _with_roles() -> tuple[object, ...]:
+def _with_roles() -> tuple[ExecutableOption, ...]:
     return (selectinload(User.memberships).selectinload(Membership.organization),)
 
 
@@ -46,12 +47,7 @@ async def list_users(
     after: tuple[str, uuid.UUID] | None,
     limit: int,
 ) -> Sequence[User]:
-    stmt = (
-        select(User)
-        .options(*_with_roles())
-        .order_by(User.email, User.id)
-        .limit(limit)
-    )
+    stmt = select(User).options(*_with_roles()).order_by(User.email, User.id).limit(limit)
     if q:
         pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         stmt = stmt.where(or_(User.email.ilike(pattern), User.display_name.ilike(pattern)))
@@ -66,16 +62,19 @@ async def _validate_assignments(
     session: AsyncSession, assignments: Sequence[RoleAssignment]
 ) -> None:
     org_ids = {a.organization_id for a in assignments}
-    kinds = dict(
-        (await session.execute(
-            select(Organization.id, Organization.kind).where(Organization.id.in_(org_ids))
-        )).tuples().all()
+    kinds: dict[uuid.UUID, OrganizationKind] = dict(
+        (
+            await session.execute(
+                select(Organization.id, Organization.kind).where(Organization.id.in_(org_ids))
+            )
+        ).all()
     )
     for index, assignment in enumerate(assignments):
         kind = kinds.get(assignment.organization_id)
         if kind is None:
-            raise field_error(f"roles.{index}.organization_id", "No such organisation.",
-                              "not_found")
+            raise field_error(
+                f"roles.{index}.organization_id", "No such organisation.", "not_found"
+            )
         if kind not in ROLE_ORGANIZATION_KINDS[assignment.role]:
             raise field_error(
                 f"roles.{index}.role",
@@ -96,7 +95,9 @@ async def create_user(session: AsyncSession, actor: Principal, data: UserCreate)
     await auth_service.ensure_email_free(session, data.email)
     await _validate_assignments(session, data.roles)
     user = User(
-        email=data.email, display_name=data.display_name, locale=data.locale,
+        email=data.email,
+        display_name=data.display_name,
+        locale=data.locale,
         password_hash=await hash_password(data.password),
     )
     session.add(user)
@@ -106,7 +107,11 @@ async def create_user(session: AsyncSession, actor: Principal, data: UserCreate)
     await session.flush()
     user = await _reload(session, user.id)
     await audit.record(
-        session, actor=actor, action="user.create", object_type="user", object_id=user.id,
+        session,
+        actor=actor,
+        action="user.create",
+        object_type="user",
+        object_id=user.id,
         after={"email": user.email, "display_name": user.display_name, "roles": _role_list(user)},
     )
     return user
@@ -118,7 +123,9 @@ async def _reload(session: AsyncSession, user_id: uuid.UUID) -> User:
 
 
 async def set_roles(
-    session: AsyncSession, actor: Principal, user_id: uuid.UUID,
+    session: AsyncSession,
+    actor: Principal,
+    user_id: uuid.UUID,
     assignments: Sequence[RoleAssignment],
 ) -> User:
     user = await get_user(session, user_id)
@@ -130,8 +137,13 @@ async def set_roles(
     await session.flush()
     user = await _reload(session, user_id)
     await audit.record(
-        session, actor=actor, action="user.set_roles", object_type="user", object_id=user_id,
-        before={"roles": before}, after={"roles": _role_list(user)},
+        session,
+        actor=actor,
+        action="user.set_roles",
+        object_type="user",
+        object_id=user_id,
+        before={"roles": before},
+        after={"roles": _role_list(user)},
     )
     return user
 
@@ -145,8 +157,12 @@ async def revoke_sessions(session: AsyncSession, actor: Principal, user_id: uuid
     )
     revoked = int(result.rowcount)  # type: ignore[attr-defined]
     await audit.record(
-        session, actor=actor, action="user.revoke_sessions", object_type="user",
-        object_id=user_id, note=f"{revoked} session(s) revoked",
+        session,
+        actor=actor,
+        action="user.revoke_sessions",
+        object_type="user",
+        object_id=user_id,
+        note=f"{revoked} session(s) revoked",
     )
     return revoked
 
@@ -160,7 +176,12 @@ async def deactivate_user(session: AsyncSession, actor: Principal, user_id: uuid
         await session.flush()
         await revoke_sessions(session, actor, user_id)
         await audit.record(
-            session, actor=actor, action="user.deactivate", object_type="user",
-            object_id=user_id, before={"is_active": True}, after={"is_active": False},
+            session,
+            actor=actor,
+            action="user.deactivate",
+            object_type="user",
+            object_id=user_id,
+            before={"is_active": True},
+            after={"is_active": False},
         )
     return user

@@ -8,9 +8,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.models import AuditEvent, Membership, Organization, Role, User, UserSession
-from tests.factories.identity import PASSWORD, login, logged_in, make_user, valid_uscc
-
-pytestmark = pytest.mark.asyncio
+from tests.factories.identity import PASSWORD, logged_in, login, make_user, valid_uscc
 
 
 def assert_problem(response: httpx.Response, status: int, code: str) -> dict:
@@ -40,15 +38,20 @@ class TestLogin:
         assert "Secure" not in session_cookie  # plain http in tests
         assert "HttpOnly" not in csrf_cookie
         token = client.cookies["firstset_session"]
-        stored = await db.scalar(select(UserSession.token_hash).where(UserSession.user_id == user.id))
-        assert stored is not None and token.encode() not in stored and len(stored) == 32
+        stored = await db.scalar(
+            select(UserSession.token_hash).where(UserSession.user_id == user.id)
+        )
+        assert stored is not None
+        assert token.encode() not in stored
+        assert len(stored) == 32
 
     async def test_secure_cookie_over_https(self, db: AsyncSession, app) -> None:  # type: ignore[no-untyped-def]
         user = await make_user(db, Role.applicant)
         transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50001))
         async with httpx.AsyncClient(transport=transport, base_url="https://testserver") as c:
-            response = await c.post("/api/v1/auth/login",
-                                    json={"email": user.email, "password": PASSWORD})
+            response = await c.post(
+                "/api/v1/auth/login", json={"email": user.email, "password": PASSWORD}
+            )
         assert response.status_code == 200
         assert all("Secure" in c for c in response.headers.get_list("set-cookie"))
 
@@ -80,8 +83,9 @@ class TestLogin:
     ) -> None:
         user = await make_user(db, Role.applicant)
         for _ in range(7):
-            assert_problem(await login(client, user.email, "Wrong-password-123"), 401,
-                           "invalid_credentials")
+            assert_problem(
+                await login(client, user.email, "Wrong-password-123"), 401, "invalid_credentials"
+            )
         response = await login(client, user.email, "Wrong-password-123")
         assert_problem(response, 429, "rate_limited")
         assert 0 < int(response.headers["retry-after"]) <= 15 * 60
@@ -105,8 +109,9 @@ class TestLogin:
         ok = await login(client, user.email)
         assert ok.status_code == 200, ok.text
         for _ in range(6):
-            assert_problem(await login(client, user.email, "Wrong-password-123"), 401,
-                           "invalid_credentials")
+            assert_problem(
+                await login(client, user.email, "Wrong-password-123"), 401, "invalid_credentials"
+            )
 
     async def test_new_session_on_login_revokes_presented_one(
         self, db: AsyncSession, client: httpx.AsyncClient
@@ -122,7 +127,9 @@ class TestLogin:
 
 
 class TestLogoutAndExpiry:
-    async def test_logout_revokes_session(self, db: AsyncSession, client: httpx.AsyncClient) -> None:
+    async def test_logout_revokes_session(
+        self, db: AsyncSession, client: httpx.AsyncClient
+    ) -> None:
         await logged_in(db, client, Role.applicant)
         token = client.cookies["firstset_session"]
         assert (await client.post("/api/v1/auth/logout")).status_code == 204
@@ -135,8 +142,11 @@ class TestLogoutAndExpiry:
 
     async def test_idle_timeout(self, db: AsyncSession, client: httpx.AsyncClient) -> None:
         user = await logged_in(db, client, Role.applicant)
-        await db.execute(update(UserSession).where(UserSession.user_id == user.id)
-                         .values(last_seen_at=datetime.now(UTC) - timedelta(hours=3)))
+        await db.execute(
+            update(UserSession)
+            .where(UserSession.user_id == user.id)
+            .values(last_seen_at=datetime.now(UTC) - timedelta(hours=3))
+        )
         assert_problem(await client.get("/api/v1/auth/me"), 401, "session_expired")
 
     async def test_recent_use_keeps_session_alive(
@@ -144,17 +154,25 @@ class TestLogoutAndExpiry:
     ) -> None:
         user = await logged_in(db, client, Role.applicant)
         almost_idle = datetime.now(UTC) - timedelta(minutes=119)
-        await db.execute(update(UserSession).where(UserSession.user_id == user.id)
-                         .values(last_seen_at=almost_idle))
+        await db.execute(
+            update(UserSession)
+            .where(UserSession.user_id == user.id)
+            .values(last_seen_at=almost_idle)
+        )
         assert (await client.get("/api/v1/auth/me")).status_code == 200
-        seen = await db.scalar(select(UserSession.last_seen_at)
-                               .where(UserSession.user_id == user.id))
-        assert seen is not None and seen > almost_idle + timedelta(minutes=100)
+        seen = await db.scalar(
+            select(UserSession.last_seen_at).where(UserSession.user_id == user.id)
+        )
+        assert seen is not None
+        assert seen > almost_idle + timedelta(minutes=100)
 
     async def test_absolute_timeout(self, db: AsyncSession, client: httpx.AsyncClient) -> None:
         user = await logged_in(db, client, Role.applicant)
-        await db.execute(update(UserSession).where(UserSession.user_id == user.id)
-                         .values(expires_at=datetime.now(UTC) - timedelta(seconds=1)))
+        await db.execute(
+            update(UserSession)
+            .where(UserSession.user_id == user.id)
+            .values(expires_at=datetime.now(UTC) - timedelta(seconds=1))
+        )
         assert_problem(await client.get("/api/v1/auth/me"), 401, "session_expired")
 
     async def test_deactivated_user_loses_access(
@@ -227,24 +245,35 @@ class TestRegistration:
         assert me["email"] == "new.applicant@example.cn"
         assert me["roles"][0]["role"] == "applicant"
         assert me["roles"][0]["district"] == "chaoyang"
-        org = await db.scalar(select(Organization).where(
-            Organization.uscc == body["organization"]["uscc"]))
-        assert org is not None and org.kind == "enterprise"
-        assert await db.scalar(select(func.count()).select_from(Membership)
-                               .where(Membership.organization_id == org.id)) == 1
-        actions = set((await db.scalars(select(AuditEvent.action)
-                                        .where(AuditEvent.actor_id == me["id"]))).all())
+        org = await db.scalar(
+            select(Organization).where(Organization.uscc == body["organization"]["uscc"])
+        )
+        assert org is not None
+        assert org.kind == "enterprise"
+        assert (
+            await db.scalar(
+                select(func.count())
+                .select_from(Membership)
+                .where(Membership.organization_id == org.id)
+            )
+            == 1
+        )
+        actions = set(
+            (
+                await db.scalars(select(AuditEvent.action).where(AuditEvent.actor_id == me["id"]))
+            ).all()
+        )
         assert {"user.register", "organization.create"} <= actions
         client.headers["X-CSRF-Token"] = client.cookies["csrf_token"]
         assert (await client.get("/api/v1/auth/me")).status_code == 200
 
-    @pytest.mark.parametrize("password", ["short-1", "password1234", "1234567890",
-                                          "qwertyuiopasdf"])
+    @pytest.mark.parametrize(
+        "password", ["short-1", "password1234", "1234567890", "qwertyuiopasdf"]
+    )
     async def test_weak_passwords_are_refused(
         self, client: httpx.AsyncClient, password: str
     ) -> None:
-        response = await client.post("/api/v1/auth/register",
-                                     json=registration(password=password))
+        response = await client.post("/api/v1/auth/register", json=registration(password=password))
         body = assert_problem(response, 422, "validation_error")
         assert body["errors"][0]["field"] == "password"
         assert body["errors"][0]["code"] == "weak_password"
@@ -254,8 +283,9 @@ class TestRegistration:
         uscc = body["organization"]["uscc"]
         wrong = "0" if uscc[-1] != "0" else "1"
         body["organization"]["uscc"] = uscc[:-1] + wrong
-        problem = assert_problem(await client.post("/api/v1/auth/register", json=body), 422,
-                                 "validation_error")
+        problem = assert_problem(
+            await client.post("/api/v1/auth/register", json=body), 422, "validation_error"
+        )
         assert problem["errors"][0]["field"] == "organization.uscc"
         assert problem["errors"][0]["code"] == "uscc_invalid"
         assert "check character" in problem["errors"][0]["message"]
@@ -265,29 +295,38 @@ class TestRegistration:
     ) -> None:
         existing = await make_user(db, Role.applicant)
         problem = assert_problem(
-            await client.post("/api/v1/auth/register",
-                              json=registration(email=existing.email.upper())), 409, "email_taken")
+            await client.post(
+                "/api/v1/auth/register", json=registration(email=existing.email.upper())
+            ),
+            409,
+            "email_taken",
+        )
         assert problem["errors"][0]["field"] == "email"
 
         taken = await db.scalar(select(Organization.uscc).where(Organization.uscc.is_not(None)))
         body = registration()
         body["organization"]["uscc"] = taken
-        problem = assert_problem(await client.post("/api/v1/auth/register", json=body), 409,
-                                 "uscc_taken")
+        problem = assert_problem(
+            await client.post("/api/v1/auth/register", json=body), 409, "uscc_taken"
+        )
         assert problem["errors"][0]["field"] == "organization.uscc"
         # nothing half-written: the user of the failed registration does not exist
-        assert await db.scalar(select(User.id).where(User.email == "new.applicant@example.cn")) \
-            is None
+        assert (
+            await db.scalar(select(User.id).where(User.email == "new.applicant@example.cn")) is None
+        )
 
     async def test_unknown_fields_and_districts_are_refused(
         self, client: httpx.AsyncClient
     ) -> None:
         body = registration()
         body["organization"]["district"] = "pudong"
-        problem = assert_problem(await client.post("/api/v1/auth/register", json=body), 422,
-                                 "validation_error")
+        problem = assert_problem(
+            await client.post("/api/v1/auth/register", json=body), 422, "validation_error"
+        )
         assert problem["errors"][0]["field"] == "organization.district"
         problem = assert_problem(
-            await client.post("/api/v1/auth/register", json=registration(is_admin=True)), 422,
-            "validation_error")
+            await client.post("/api/v1/auth/register", json=registration(is_admin=True)),
+            422,
+            "validation_error",
+        )
         assert problem["errors"][0]["field"] == "is_admin"

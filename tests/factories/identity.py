@@ -36,7 +36,8 @@ async def make_org(
     org = Organization(
         name_zh=name_zh or f"测试机构{n}",
         name_en=f"Test Organisation {n}",
-        uscc=valid_uscc(district or District.haidian) if kind == OrganizationKind.enterprise
+        uscc=valid_uscc(district or District.haidian)
+        if kind == OrganizationKind.enterprise
         else None,
         district=district,
         kind=kind,

@@ -1,0 +1,81 @@
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.demo import ORGS, USERS, demo_email, load_demo
+from api.models import Membership, Organization, User
+from api.organizations.uscc import uscc_problem
+from api.users.bootstrap import create_admin
+
+
+async def test_demo_data_is_idempotent_and_valid(db: AsyncSession) -> None:
+    first = await load_demo(db)
+    assert first == {"organizations": len(ORGS), "users": len(USERS)}
+    assert await load_demo(db) == {"organizations": 0, "users": 0}
+    codes = (
+        await db.scalars(select(Organization.uscc).where(Organization.uscc.like("%MA000%")))
+    ).all()
+    assert len(codes) >= len(ORGS)
+    assert all(uscc_problem(c) is None for c in codes if c)
+    districts = set(
+        (await db.scalars(select(Organization.district).where(Organization.uscc.in_(codes)))).all()
+    )
+    assert len(districts) >= 10
+    roles = set(
+        (
+            await db.execute(
+                select(User.email, Membership.role)
+                .join(Membership, Membership.user_id == User.id)
+                .where(User.email.like("%@demo.firstset.cn"))
+            )
+        ).all()
+    )
+    assert (demo_email("district"), "district_officer") in roles
+    assert (demo_email("expert12"), "expert") in roles
+    assert (
+        await db.scalar(
+            select(func.count()).select_from(User).where(User.email.like("%@demo.firstset.cn"))
+        )
+        == 16
+    )
+
+
+async def test_create_admin_refuses_weak_password_and_duplicates(db: AsyncSession) -> None:
+    with pytest.raises(ValueError, match="at least 10"):
+        await create_admin(db, "root@example.cn", "Root", "short")
+    user_id = await create_admin(db, "Root@example.cn", "Root", "Sturdy-Admin-Pass-77")
+    assert await db.scalar(select(Membership.role).where(Membership.user_id == user_id)) == "admin"
+    with pytest.raises(ValueError, match="already exists"):
+        await create_admin(db, "root@example.cn", "Root", "Sturdy-Admin-Pass-77")
+
+
+def run_cli(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "api.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, **env},
+        check=False,
+    )
+
+
+def test_load_demo_refused_in_production(database_url: str) -> None:
+    result = run_cli("load-demo", ENVIRONMENT="production", DATABASE_URL=database_url)
+    assert result.returncode == 2
+    assert "refusing" in result.stderr
+
+
+def test_worker_starts_and_stops(database_url: str) -> None:
+    result = run_cli(
+        "worker", "--once", DATABASE_URL=database_url, LOG_JSON="true", LOG_LEVEL="INFO"
+    )
+    assert result.returncode == 0, result.stderr
+    assert '"worker_started"' in result.stderr
+    assert '"worker_stopped"' in result.stderr

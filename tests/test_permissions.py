@@ -1,0 +1,116 @@
+"""The permission matrix, generated from the route table: every route × every caller kind.
+
+A route without an entry in ACCESS fails the suite, so each new route must state who may call it.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from enum import Enum
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from fastapi.routing import APIRoute, iter_route_contexts
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.models import Role
+from tests.factories.identity import logged_in
+
+
+class Access(Enum):
+    public = "public"
+    login = "login"
+    admin = "admin"
+
+
+ACCESS: dict[str, Access] = {
+    "GET /healthz": Access.public,
+    "GET /readyz": Access.public,
+    "GET /metrics": Access.public,
+    "GET /api/v1/taxonomy/districts": Access.public,
+    "POST /api/v1/auth/login": Access.public,
+    "POST /api/v1/auth/register": Access.public,
+    "POST /api/v1/auth/logout": Access.login,
+    "GET /api/v1/auth/me": Access.login,
+    "GET /api/v1/organizations": Access.admin,
+    "POST /api/v1/organizations": Access.admin,
+    "GET /api/v1/organizations/{organization_id}": Access.login,  # own organisation or admin
+    "GET /api/v1/users": Access.admin,
+    "POST /api/v1/users": Access.admin,
+    "GET /api/v1/users/{user_id}": Access.admin,
+    "PUT /api/v1/users/{user_id}/roles": Access.admin,
+    "POST /api/v1/users/{user_id}/deactivate": Access.admin,
+    "POST /api/v1/users/{user_id}/revoke-sessions": Access.admin,
+    "GET /api/v1/audit": Access.admin,
+}
+
+CALLERS: list[Role | None] = [None, *Role]
+
+
+def api_routes(app: FastAPI) -> list[tuple[str, str]]:
+    routes = []
+    for ctx in iter_route_contexts(app.routes):
+        route = ctx.original_route
+        if isinstance(route, APIRoute) and route.include_in_schema:
+            routes.extend((method, ctx.path_format or "") for method in sorted(route.methods))
+    return routes
+
+
+def test_every_route_has_a_matrix_entry(app: FastAPI) -> None:
+    keys = {f"{m} {p}" for m, p in api_routes(app)}
+    missing = keys - ACCESS.keys()
+    assert not missing, f"routes without a permission entry: {sorted(missing)}"
+    assert not ACCESS.keys() - keys, "stale entries"
+
+
+def expected_denial(access: Access, caller: Role | None) -> int | None:
+    if access is Access.public:
+        return None
+    if caller is None:
+        return 401
+    if access is Access.admin and caller is not Role.admin:
+        return 403
+    return None
+
+
+@pytest.mark.parametrize("caller", CALLERS, ids=lambda c: c.value if c else "anonymous")
+async def test_matrix(
+    app: FastAPI, db: AsyncSession, client: httpx.AsyncClient, caller: Role | None
+) -> None:
+    if caller is not None:
+        await logged_in(db, client, caller)
+    failures = []
+    for method, path in api_routes(app):
+        if path == "/api/v1/auth/logout":
+            continue  # would end the caller's session mid-matrix; covered in tests/auth
+        url = re.sub(r"\{[^}]+\}", str(uuid.uuid4()), path)
+        body = [] if path.endswith("/roles") else {}
+        response = await client.request(method, url, json=body if method != "GET" else None)
+        denial = expected_denial(ACCESS[f"{method} {path}"], caller)
+        if denial is not None and response.status_code != denial:
+            failures.append(f"{method} {path}: expected {denial}, got {response.status_code}")
+        if denial is None and response.status_code in (401, 403):
+            failures.append(f"{method} {path}: unexpectedly denied ({response.status_code})")
+        if response.status_code >= 500:
+            failures.append(f"{method} {path}: server error {response.status_code}")
+    assert not failures, "\n".join(failures)
+
+
+async def test_organization_read_is_scoped_to_members(
+    db: AsyncSession, client: httpx.AsyncClient
+) -> None:
+    from tests.factories.identity import make_org
+
+    user = await logged_in(db, client, Role.applicant)
+    me = (await client.get("/api/v1/auth/me")).json()
+    own = me["roles"][0]["organization_id"]
+    assert (await client.get(f"/api/v1/organizations/{own}")).status_code == 200
+    other = await make_org(db)
+    # another organisation's record answers exactly like a missing one
+    hidden = await client.get(f"/api/v1/organizations/{other.id}")
+    missing = await client.get(f"/api/v1/organizations/{uuid.uuid4()}")
+    assert hidden.status_code == missing.status_code == 404
+    assert hidden.json()["detail"] == missing.json()["detail"]
+    assert user.id
