@@ -33,7 +33,12 @@ def run_migrations(url: str, revision: str = "head") -> None:
     from alembic import command
     from alembic.config import Config
 
-    config = Config(str(ROOT_DIR / "alembic.ini"))
+    # A source checkout has alembic.ini beside api/; an installed package runs from the
+    # directory holding alembic.ini and migrations/ (the container's WORKDIR).
+    ini = ROOT_DIR / "alembic.ini"
+    if not ini.is_file():
+        ini = Path.cwd() / "alembic.ini"
+    config = Config(str(ini))
     config.attributes["database_url"] = url
     config.attributes["configure_logger"] = False
     command.upgrade(config, revision)

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Run the whole system with demo data on http://127.0.0.1:8000.
+# DATABASE_URL unset: an embedded PostgreSQL keeps its data under var/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+
+firstset=.venv/bin/firstset
+host=${HOST:-127.0.0.1}
+port=${PORT:-8000}
+
+$firstset migrate
+$firstset load-demo
+
+# The worker and the API each join the embedded server (when used); it stops after both exit.
+$firstset worker &
+worker=$!
+cleanup() { kill "$worker" 2>/dev/null || true; wait 2>/dev/null || true; }
+trap cleanup EXIT INT TERM
+
+echo "FirstSet on http://$host:$port  (API docs: http://$host:$port/api/docs)"
+$firstset serve --host "$host" --port "$port" --workers "${WEB_CONCURRENCY:-2}"

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Every check and test suite: lint, types, frontend units, API tests, browser tests.
+# TEST_DATABASE_URL set: tests use that server; unset: an embedded PostgreSQL under var/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh --test
+
+say() { printf '\033[1;34m==>\033[0m %s\n' "$*"; }
+started=$(date +%s)
+
+say "ruff"
+.venv/bin/ruff check api tests migrations bench
+.venv/bin/ruff format --check api tests migrations bench
+say "mypy"
+.venv/bin/mypy
+say "frontend: vue-tsc and vitest"
+(cd frontend && npm run --silent typecheck && npm test --silent)
+
+say "pytest (API, migrations, browser)"
+.venv/bin/pytest -n "${PYTEST_WORKERS:-2}" "$@"
+echo "whole suite took $(( $(date +%s) - started )) s"
