@@ -52,6 +52,8 @@ def _docs_router(app: FastAPI) -> APIRouter:
             swagger_js_url="/api/docs-assets/swagger-ui-bundle.js",
             swagger_css_url="/api/docs-assets/swagger-ui.css",
             swagger_favicon_url="/api/docs-assets/favicon.png",
+            # No badge from the public validator service: nothing leaves the machine.
+            swagger_ui_parameters={"validatorUrl": None},
         )
 
     @router.get("/api/redoc")

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import uuid
+from collections.abc import Sequence
+
 from fastapi import APIRouter, Request, Response, status
 
 from api.auth import service
@@ -10,7 +13,7 @@ from api.db import SessionDep
 from api.errors import problem_responses
 from api.http_cache import PRIVATE_NO_STORE
 from api.models import Locale
-from api.permissions import CurrentPrincipal, Principal, load_grants
+from api.permissions import CurrentPrincipal, RoleGrant, load_grants
 from api.request_context import current_client_ip
 
 router = APIRouter(prefix="/auth", tags=["auth"])
@@ -49,14 +52,22 @@ def _clear_session_cookies(response: Response) -> None:
     response.delete_cookie(settings.csrf_cookie_name, path="/")
 
 
-async def _me(session: SessionDep, issued: IssuedSession) -> Me:
-    grants = await load_grants(session, issued.user.id)
+def _me(
+    user_id: uuid.UUID, email: str, display_name: str, locale: str, grants: Sequence[RoleGrant]
+) -> Me:
     return Me(
-        id=issued.user.id,
-        email=issued.user.email,
-        display_name=issued.user.display_name,
-        locale=issued.user.locale,
+        id=user_id,
+        email=email,
+        display_name=display_name,
+        locale=Locale(locale),
         roles=[RoleGrantRead.model_validate(g) for g in grants],
+    )
+
+
+async def _me_of_session(session: SessionDep, issued: IssuedSession) -> Me:
+    user = issued.user
+    return _me(
+        user.id, user.email, user.display_name, user.locale, await load_grants(session, user.id)
     )
 
 
@@ -79,7 +90,7 @@ async def login(
     )
     _set_session_cookies(request, response, issued)
     response.headers["Cache-Control"] = PRIVATE_NO_STORE
-    return await _me(session, issued)
+    return await _me_of_session(session, issued)
 
 
 @router.post(
@@ -97,7 +108,7 @@ async def register(
     )
     _set_session_cookies(request, response, issued)
     response.headers["Cache-Control"] = PRIVATE_NO_STORE
-    return await _me(session, issued)
+    return await _me_of_session(session, issued)
 
 
 @router.post(
@@ -114,16 +125,6 @@ async def logout(session: SessionDep, principal: CurrentPrincipal) -> Response:
     return response
 
 
-def me_of(principal: Principal) -> Me:
-    return Me(
-        id=principal.user_id,
-        email=principal.email,
-        display_name=principal.display_name,
-        locale=Locale(principal.locale),
-        roles=[RoleGrantRead.model_validate(g) for g in principal.grants],
-    )
-
-
 @router.get(
     "/me",
     response_model=Me,
@@ -132,4 +133,10 @@ def me_of(principal: Principal) -> Me:
 )
 async def me(response: Response, principal: CurrentPrincipal) -> Me:
     response.headers["Cache-Control"] = PRIVATE_NO_STORE
-    return me_of(principal)
+    return _me(
+        principal.user_id,
+        principal.email,
+        principal.display_name,
+        principal.locale,
+        principal.grants,
+    )

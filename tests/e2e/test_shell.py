@@ -134,3 +134,18 @@ async def test_public_pages_accessible_on_desktop_and_phone(
             path=screenshots / f"public-{slug}-{locale}-{name}.png", full_page=True
         )
         await page.context.close()
+
+
+@pytest.mark.parametrize("path", ["/api/docs", "/api/redoc", "/"])
+async def test_no_request_leaves_the_machine(browser: Browser, live_server: str, path: str) -> None:
+    page = await new_page(browser, live_server, "zh-CN", DESKTOP)
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    await page.goto(path)
+    await page.wait_for_load_state("networkidle")
+    if path == "/api/docs":
+        await expect(page.locator(".swagger-ui .info")).to_be_visible()
+    assert requested
+    foreign = [u for u in requested if not u.startswith((live_server, "data:", "blob:"))]
+    assert not foreign, foreign
+    await page.context.close()
