@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
+from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import fastapi_offline
 from fastapi import APIRouter, FastAPI
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 
@@ -17,7 +19,7 @@ from api.audit.router import router as audit_router
 from api.auth.router import router as auth_router
 from api.config import Settings, get_settings
 from api.db import database
-from api.errors import install_error_handlers
+from api.errors import PROBLEM_MEDIA_TYPE, FieldError, Problem, install_error_handlers
 from api.frontend_app import mount_frontend
 from api.logs import configure_logging
 from api.middleware import RequestContextMiddleware
@@ -66,7 +68,47 @@ def _docs_router(app: FastAPI) -> APIRouter:
             with_google_fonts=False,
         )
 
+    @router.get("/api/docs-assets/redoc.standalone.js")
+    async def redoc_js() -> Response:
+        return Response(_local_redoc_bundle(), media_type="text/javascript")
+
     return router
+
+
+@lru_cache(maxsize=1)
+def _local_redoc_bundle() -> bytes:
+    """ReDoc's bundle fetches its sidebar logo from a CDN; point it at a local file instead."""
+    bundle = (DOCS_ASSETS / "redoc.standalone.js").read_bytes()
+    return bundle.replace(
+        b"https://cdn.redoc.ly/redoc/logo-mini.svg", b"/api/docs-assets/favicon.png"
+    )
+
+
+def _problem_openapi(app: FastAPI) -> Callable[[], dict[str, Any]]:
+    """Document every 4xx/5xx as problem+json (FastAPI's default 422 shape is never sent)."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = generate()
+        problem = {"schema": {"$ref": "#/components/schemas/Problem"}}
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                for status, response in operation.get("responses", {}).items():
+                    if status[0] in "45":
+                        response["content"] = {PROBLEM_MEDIA_TYPE: problem}
+        schemas = schema.setdefault("components", {}).setdefault("schemas", {})
+        schemas.setdefault(
+            "Problem", Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+        )
+        schemas.setdefault("FieldError", FieldError.model_json_schema())
+        for unused in ("HTTPValidationError", "ValidationError"):
+            schemas.pop(unused, None)
+        app.openapi_schema = schema
+        return schema
+
+    return openapi
 
 
 def create_app(
@@ -86,6 +128,7 @@ def create_app(
         generate_unique_id_function=operation_id,
     )
     install_error_handlers(app)
+    app.openapi = _problem_openapi(app)  # type: ignore[method-assign]
     app.add_middleware(RequestContextMiddleware, trusted_proxies=settings.trusted_proxies)
 
     for router in (
@@ -98,7 +141,7 @@ def create_app(
     ):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(ops_router)
-    app.mount("/api/docs-assets", StaticFiles(directory=DOCS_ASSETS), name="docs-assets")
     app.include_router(_docs_router(app))
+    app.mount("/api/docs-assets", StaticFiles(directory=DOCS_ASSETS), name="docs-assets")
     mount_frontend(app, settings.frontend_dist)
     return app

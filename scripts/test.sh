@@ -17,5 +17,5 @@ say "frontend: vue-tsc and vitest"
 (cd frontend && npm run --silent typecheck && npm test --silent)
 
 say "pytest (API, migrations, browser)"
-.venv/bin/pytest -n "${PYTEST_WORKERS:-2}" "$@"
+.venv/bin/pytest -n "${PYTEST_WORKERS:-2}" --dist loadgroup "$@"
 echo "whole suite took $(( $(date +%s) - started )) s"

@@ -1,0 +1,112 @@
+/**
+ * The one place that turns API problem documents (RFC 9457, stable `code`) into translated
+ * messages. Screens call these helpers; they never switch on codes themselves.
+ */
+import type { FieldError, Problem } from '@/api'
+import { i18n } from '@/i18n'
+import { ApiError, isApiError } from '@/http/problem'
+
+/** Problem codes with a message under `problems.<code>` in both locale files. */
+export const PROBLEM_CODES = [
+  'not_authenticated',
+  'session_expired',
+  'invalid_credentials',
+  'user_inactive',
+  'rate_limited',
+  'csrf_failed',
+  'forbidden',
+  'not_found',
+  'method_not_allowed',
+  'validation_error',
+  'bad_request',
+  'conflict',
+  'email_taken',
+  'uscc_taken',
+  'weak_password',
+  'precondition_failed',
+  'precondition_required',
+  'service_unavailable',
+  'internal_error',
+  'uscc_invalid',
+  'invalid_cursor',
+  'self_deactivation',
+  'network_error',
+  'http_error',
+] as const
+
+export type ProblemCode = (typeof PROBLEM_CODES)[number]
+
+/** Field-level codes (422 `errors[].code`) that have a better message than the server's. */
+const FIELD_CODE_KEYS: Record<string, string> = {
+  missing: 'validation.required',
+  required: 'validation.required',
+  uscc_invalid: 'problems.uscc_invalid',
+  email_taken: 'problems.email_taken',
+  uscc_taken: 'problems.uscc_taken',
+  weak_password: 'problems.weak_password',
+  self_deactivation: 'problems.self_deactivation',
+}
+
+/** Codes that answer for a single field even when the problem carries no `errors[]`. */
+const CODE_FIELDS: Record<string, string> = {
+  email_taken: 'email',
+  uscc_taken: 'organization.uscc',
+  weak_password: 'password',
+}
+
+type Translator = {
+  t: (key: string) => string
+  te: (key: string) => boolean
+}
+
+function translator(): Translator {
+  const g = i18n.global
+  return {
+    t: (key) => g.t(key),
+    te: (key) => g.te(key, g.locale.value) || g.te(key, 'zh-CN'),
+  }
+}
+
+export function isKnownProblemCode(code: string): code is ProblemCode {
+  return (PROBLEM_CODES as readonly string[]).includes(code)
+}
+
+/** The translated message for a problem; unknown codes fall back to its title, then a generic text. */
+export function problemMessage(
+  problem: Pick<Problem, 'code' | 'title'> | null | undefined,
+  tr: Translator = translator(),
+): string {
+  const code = problem?.code
+  if (code && isKnownProblemCode(code) && tr.te(`problems.${code}`)) {
+    return tr.t(`problems.${code}`)
+  }
+  return problem?.title || tr.t('problems.generic')
+}
+
+/** The message for any thrown error (ApiError or not). */
+export function errorMessage(error: unknown, tr: Translator = translator()): string {
+  if (isApiError(error)) return problemMessage(error.problem, tr)
+  return tr.t('problems.generic')
+}
+
+export function fieldErrorMessage(error: FieldError, tr: Translator = translator()): string {
+  const key = FIELD_CODE_KEYS[error.code]
+  if (key && tr.te(key)) return tr.t(key)
+  return error.message
+}
+
+/**
+ * Field errors keyed by the API's dotted field path (`password`, `organization.uscc`), for forms
+ * to show next to the right input. The first error per field wins.
+ */
+export function fieldErrors(error: unknown, tr: Translator = translator()): Record<string, string> {
+  if (!(error instanceof ApiError)) return {}
+  const result: Record<string, string> = {}
+  for (const item of error.fieldErrors) {
+    const field = item.field.replace(/^body\./, '')
+    if (!(field in result)) result[field] = fieldErrorMessage(item, tr)
+  }
+  const implied = CODE_FIELDS[error.code]
+  if (implied && !(implied in result)) result[implied] = problemMessage(error.problem, tr)
+  return result
+}

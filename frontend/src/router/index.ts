@@ -1,0 +1,85 @@
+import {
+  createRouter,
+  createWebHistory,
+  type RouteRecordRaw,
+  type Router,
+  type RouterHistory,
+} from 'vue-router'
+
+import type { Me } from '@/api'
+
+import { accessDecision } from './access'
+
+const publicPages = () => import('./publicPages')
+const staffPages = () => import('./staffPages')
+
+export const routes: RouteRecordRaw[] = [
+  {
+    path: '/',
+    name: 'home',
+    component: () => publicPages().then((m) => m.HomePage),
+    meta: { titleKey: 'home.title' },
+  },
+  {
+    path: '/login',
+    name: 'login',
+    component: () => publicPages().then((m) => m.LoginPage),
+    meta: { titleKey: 'login.title' },
+  },
+  {
+    path: '/register',
+    name: 'register',
+    component: () => publicPages().then((m) => m.RegisterPage),
+    meta: { titleKey: 'register.title' },
+  },
+  {
+    path: '/workbench',
+    name: 'workbench',
+    component: () => staffPages().then((m) => m.WorkbenchPage),
+    meta: { titleKey: 'workbench.title', requiresAuth: true },
+  },
+  {
+    path: '/admin/users',
+    name: 'users',
+    component: () => staffPages().then((m) => m.UsersPage),
+    meta: { titleKey: 'users.title', requiresAuth: true, roles: ['admin'] },
+  },
+  {
+    path: '/admin/audit',
+    name: 'audit',
+    component: () => staffPages().then((m) => m.AuditPage),
+    meta: { titleKey: 'audit.title', requiresAuth: true, roles: ['admin'] },
+  },
+  {
+    path: '/forbidden',
+    name: 'forbidden',
+    component: () => publicPages().then((m) => m.ForbiddenPage),
+    meta: { titleKey: 'errors.forbiddenTitle' },
+  },
+  {
+    path: '/:pathMatch(.*)*',
+    name: 'not-found',
+    component: () => publicPages().then((m) => m.NotFoundPage),
+    meta: { titleKey: 'errors.notFoundTitle' },
+  },
+]
+
+export type RouterOptions = {
+  /** Resolves the current user (null when anonymous). */
+  loadMe: () => Promise<Me | null>
+  history?: RouterHistory
+}
+
+export function createAppRouter({ loadMe, history }: RouterOptions): Router {
+  const router = createRouter({
+    history: history ?? createWebHistory('/'),
+    routes,
+    scrollBehavior: (_to, _from, saved) => saved ?? { top: 0 },
+  })
+  router.beforeEach(async (to) => {
+    if (!to.meta.requiresAuth && !to.meta.roles?.length) return true
+    const me = await loadMe().catch(() => null)
+    return accessDecision(to, me)
+  })
+  return router
+}

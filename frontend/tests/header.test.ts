@@ -1,0 +1,72 @@
+import { VueQueryPlugin } from '@tanstack/vue-query'
+import { mount, flushPromises } from '@vue/test-utils'
+import { describe, expect, it } from 'vitest'
+import { createMemoryHistory, createRouter } from 'vue-router'
+
+import type { Me } from '@/api'
+import AppHeader from '@/components/AppHeader.vue'
+import { createAppI18n } from '@/i18n'
+import { createAppQueryClient } from '@/queries/client'
+import { queryKeys } from '@/queries/keys'
+
+function admin(): Me {
+  return {
+    id: 'u1',
+    email: 'admin@example.cn',
+    display_name: '王管理',
+    locale: 'zh-CN',
+    roles: [
+      {
+        role: 'admin',
+        organization_id: 'o1',
+        organization_name_zh: '市发改委',
+        organization_name_en: null,
+        district: null,
+      },
+    ],
+  }
+}
+
+async function mountHeader(me: Me | null) {
+  const queryClient = createAppQueryClient()
+  queryClient.setQueryData(queryKeys.auth.me, me)
+  queryClient.setQueryDefaults(queryKeys.auth.me, { staleTime: Infinity })
+  const router = createRouter({
+    history: createMemoryHistory(),
+    routes: [{ path: '/:p(.*)*', component: { render: () => null } }],
+  })
+  await router.push('/')
+  const wrapper = mount(AppHeader, {
+    global: { plugins: [router, createAppI18n('zh-CN'), [VueQueryPlugin, { queryClient }]] },
+  })
+  await flushPromises()
+  return wrapper
+}
+
+const testIds = (wrapper: Awaited<ReturnType<typeof mountHeader>>) =>
+  wrapper.findAll('nav a').map((a) => a.attributes('data-testid'))
+
+
+describe('AppHeader', () => {
+  it('shows login and register to an anonymous visitor', async () => {
+    const wrapper = await mountHeader(null)
+    expect(testIds(wrapper)).toEqual(['nav-home', 'nav-login', 'nav-register'])
+    expect(wrapper.find('[data-testid=current-user]').exists()).toBe(false)
+    expect(wrapper.find('nav').attributes('aria-label')).toBe('主导航')
+    expect(wrapper.find('[data-testid=locale-switch]').text()).toContain('English')
+  })
+
+  it('shows the admin pages, the user and logout to an admin', async () => {
+    const wrapper = await mountHeader(admin())
+    expect(testIds(wrapper)).toEqual(['nav-home', 'nav-workbench', 'nav-users', 'nav-audit'])
+    expect(wrapper.find('[data-testid=current-user]').text()).toBe('王管理')
+    expect(wrapper.find('[data-testid=logout]').exists()).toBe(true)
+  })
+
+  it('hides the admin pages from other roles', async () => {
+    const me = admin()
+    me.roles[0]!.role = 'expert'
+    const wrapper = await mountHeader(me)
+    expect(testIds(wrapper)).toEqual(['nav-home', 'nav-workbench'])
+  })
+})
