@@ -103,13 +103,25 @@ def create_admin(
 def serve(
     host: str = "127.0.0.1",
     port: int = 8000,
-    workers: Annotated[int, typer.Option(help="uvicorn worker processes.")] = 2,
+    workers: Annotated[
+        int | None,
+        typer.Option(help="uvicorn worker processes (default: 2 with REDIS_URL, else 1)."),
+    ] = None,
     reload: bool = False,
 ) -> None:
     """Serve the API and the built frontend."""
     import uvicorn
 
     _database_url()
+    shared_counters = bool(get_settings().redis_url)
+    if workers is None:
+        workers = 2 if shared_counters else 1
+    elif workers > 1 and not shared_counters:
+        # In-memory counters are per process: N workers would allow N times the login attempts.
+        typer.echo(
+            "warning: without REDIS_URL, login rate limits are counted per worker process",
+            err=True,
+        )
     uvicorn.run(
         "api.main:create_app",
         factory=True,

@@ -19,4 +19,5 @@ cleanup() { kill "$worker" 2>/dev/null || true; wait 2>/dev/null || true; }
 trap cleanup EXIT INT TERM
 
 echo "FirstSet on http://$host:$port  (API docs: http://$host:$port/api/docs)"
-$firstset serve --host "$host" --port "$port" --workers "${WEB_CONCURRENCY:-2}"
+# Two workers when REDIS_URL gives them shared rate-limit counters, one otherwise.
+$firstset serve --host "$host" --port "$port" ${WEB_CONCURRENCY:+--workers "$WEB_CONCURRENCY"}

@@ -71,3 +71,11 @@ def stop_cluster(server) -> None:  # type: ignore[no-untyped-def]
 def start_cluster(server) -> None:  # type: ignore[no-untyped-def]
     with server._lock:
         server.ensure_postgres_running()
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -37,12 +36,6 @@ def chromium_path() -> str:
     return path
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="session")
 def live_server() -> Iterator[str]:
     if not (ROOT / "frontend" / "dist" / "index.html").is_file():
@@ -53,7 +46,7 @@ def live_server() -> Iterator[str]:
     cli = [sys.executable, "-m", "api.cli"]
     subprocess.run([*cli, "migrate"], env=env, check=True, capture_output=True, timeout=120)
     subprocess.run([*cli, "load-demo"], env=env, check=True, capture_output=True, timeout=120)
-    port = _free_port()
+    port = dbutil.free_port()
     log = (ROOT / "var" / f"e2e-server-{worker}.log").open("w")
     process = subprocess.Popen(
         [*cli, "serve", "--port", str(port), "--workers", "1"],
