@@ -5,14 +5,18 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Callable, Sequence
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Query, Request, Response
 from pydantic import BaseModel, Field
 
 from api.errors import field_error
+from api.http_cache import PRIVATE_NO_STORE
 
 T = TypeVar("T")
+R = TypeVar("R")
+K = TypeVar("K")
 
 MAX_LIMIT = 100
 
@@ -50,3 +54,30 @@ def link_next(request: Request, response: Response, next_cursor: str | None) -> 
     if next_cursor:
         url = request.url.include_query_params(cursor=next_cursor)
         response.headers["Link"] = f'<{url}>; rel="next"'
+
+
+def keyset_after(cursor: str | None, parse: Callable[[dict[str, Any]], K]) -> K | None:
+    """The sort key a cursor carries, parsed; a tampered cursor is a 422, never a 500."""
+    key = decode_cursor(cursor)
+    if key is None:
+        return None
+    try:
+        return parse(key)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise field_error("cursor", "The cursor is not valid.", "invalid_cursor") from exc
+
+
+def build_page(
+    request: Request,
+    response: Response,
+    rows: Sequence[R],
+    limit: int,
+    item: Callable[[R], T],
+    key: Callable[[R], dict[str, Any]],
+) -> Page[T]:
+    """`rows` was fetched with `limit + 1`: the extra row only tells that a next page exists."""
+    items = [item(r) for r in rows[:limit]]
+    next_cursor = encode_cursor(key(rows[limit - 1])) if len(rows) > limit else None
+    link_next(request, response, next_cursor)
+    response.headers["Cache-Control"] = PRIVATE_NO_STORE
+    return Page(items=items, next=next_cursor)

@@ -10,8 +10,7 @@ from api.audit import service
 from api.audit.schemas import AuditRead
 from api.db import SessionDep
 from api.errors import problem_responses
-from api.http_cache import PRIVATE_NO_STORE
-from api.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor, link_next
+from api.pagination import Cursor, Limit, Page, build_page, keyset_after
 from api.permissions import AdminPrincipal
 
 router = APIRouter(prefix="/audit", tags=["audit"])
@@ -39,8 +38,7 @@ async def list_audit_events(
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> Page[AuditRead]:
-    key = decode_cursor(cursor)
-    before_id = int(key["id"]) if key and str(key.get("id", "")).isdigit() else None
+    before_id = keyset_after(cursor, lambda k: int(k["id"]))
     rows = (
         await session.scalars(
             service.list_statement(
@@ -55,8 +53,6 @@ async def list_audit_events(
             )
         )
     ).all()
-    items = [AuditRead.model_validate(r) for r in rows[:limit]]
-    nxt = encode_cursor({"id": items[-1].id}) if len(rows) > limit else None
-    link_next(request, response, nxt)
-    response.headers["Cache-Control"] = PRIVATE_NO_STORE
-    return Page(items=items, next=nxt)
+    return build_page(
+        request, response, rows, limit, AuditRead.model_validate, lambda e: {"id": e.id}
+    )

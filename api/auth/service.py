@@ -17,7 +17,7 @@ from api.auth.passwords import dummy_hash, hash_password, password_problem, veri
 from api.auth.schemas import RegisterRequest
 from api.config import get_settings
 from api.errors import Conflict, FieldError, NotAuthenticated, field_error
-from api.models import Membership, OrganizationKind, Role, User, UserSession
+from api.models import Locale, Membership, OrganizationKind, Role, User, UserSession
 from api.organizations import service as organization_service
 from api.organizations.schemas import OrganizationCreate
 from api.permissions import Principal, hash_token
@@ -142,19 +142,33 @@ async def ensure_email_free(session: AsyncSession, email: str) -> None:
         )
 
 
-async def register_applicant(
-    session: AsyncSession, data: RegisterRequest, *, ip: str | None, user_agent: str | None
-) -> IssuedSession:
-    check_password_policy(data.password, email=data.email, display_name=data.display_name)
-    await ensure_email_free(session, data.email)
+async def add_user(
+    session: AsyncSession, *, email: str, display_name: str, locale: Locale, password: str
+) -> User:
+    """A new account after the password policy and e-mail uniqueness checks."""
+    check_password_policy(password, email=email, display_name=display_name)
+    await ensure_email_free(session, email)
     user = User(
-        email=data.email,
-        display_name=data.display_name,
-        locale=data.locale,
-        password_hash=await hash_password(data.password),
+        email=email,
+        display_name=display_name,
+        locale=locale,
+        password_hash=await hash_password(password),
     )
     session.add(user)
     await session.flush()
+    return user
+
+
+async def register_applicant(
+    session: AsyncSession, data: RegisterRequest, *, ip: str | None, user_agent: str | None
+) -> IssuedSession:
+    user = await add_user(
+        session,
+        email=data.email,
+        display_name=data.display_name,
+        locale=data.locale,
+        password=data.password,
+    )
     actor = actor_of(user)
     org = await organization_service.create_organization(
         session,

@@ -10,7 +10,7 @@ from api.http_cache import PRIVATE_NO_STORE
 from api.models import OrganizationKind
 from api.organizations import service
 from api.organizations.schemas import OrganizationCreate, OrganizationRead
-from api.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor, link_next
+from api.pagination import Cursor, Limit, Page, build_page, keyset_after
 from api.permissions import AdminPrincipal, CurrentPrincipal
 
 router = APIRouter(prefix="/organizations", tags=["organizations"])
@@ -31,14 +31,16 @@ async def list_organizations(
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> Page[OrganizationRead]:
-    key = decode_cursor(cursor)
-    after = (str(key["n"]), uuid.UUID(str(key["id"]))) if key else None
+    after = keyset_after(cursor, lambda k: (str(k["n"]), uuid.UUID(k["id"])))
     orgs = await service.list_organizations(session, kind=kind, after=after, limit=limit + 1)
-    items = [OrganizationRead.model_validate(o) for o in orgs[:limit]]
-    nxt = encode_cursor({"n": items[-1].name_zh, "id": items[-1].id}) if len(orgs) > limit else None
-    link_next(request, response, nxt)
-    response.headers["Cache-Control"] = PRIVATE_NO_STORE
-    return Page(items=items, next=nxt)
+    return build_page(
+        request,
+        response,
+        orgs,
+        limit,
+        OrganizationRead.model_validate,
+        lambda o: {"n": o.name_zh, "id": o.id},
+    )
 
 
 @router.post(

@@ -8,8 +8,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.audit import service as audit
-from api.auth.passwords import hash_password, password_problem
-from api.models import Membership, Organization, OrganizationKind, Role, User
+from api.auth import service as auth_service
+from api.errors import AppError
+from api.models import Locale, Membership, Organization, OrganizationKind, Role
 
 MUNICIPAL_DRC_ZH = "北京市发展和改革委员会"
 MUNICIPAL_DRC_EN = "Beijing Municipal Commission of Development and Reform"
@@ -19,11 +20,12 @@ async def create_admin(session: AsyncSession, email: str, name: str, password: s
     email = email.strip().lower()
     if "@" not in email:
         raise ValueError("not an e-mail address")
-    problem = password_problem(password, user_inputs=[email, name])
-    if problem:
-        raise ValueError(problem)
-    if await session.scalar(select(User.id).where(User.email == email)):
-        raise ValueError(f"a user with e-mail {email} already exists")
+    try:
+        user = await auth_service.add_user(
+            session, email=email, display_name=name, locale=Locale.zh_cn, password=password
+        )
+    except AppError as exc:
+        raise ValueError(exc.detail) from exc
     org = await session.scalar(
         select(Organization).where(
             Organization.kind == OrganizationKind.agency, Organization.name_zh == MUNICIPAL_DRC_ZH
@@ -34,9 +36,7 @@ async def create_admin(session: AsyncSession, email: str, name: str, password: s
             name_zh=MUNICIPAL_DRC_ZH, name_en=MUNICIPAL_DRC_EN, kind=OrganizationKind.agency
         )
         session.add(org)
-    user = User(email=email, display_name=name, password_hash=await hash_password(password))
-    session.add(user)
-    await session.flush()
+        await session.flush()
     session.add(Membership(user_id=user.id, organization_id=org.id, role=Role.admin))
     await audit.record(
         session,

@@ -9,7 +9,7 @@ from api.db import SessionDep
 from api.errors import problem_responses
 from api.http_cache import PRIVATE_NO_STORE
 from api.models import Role, User
-from api.pagination import Cursor, Limit, Page, decode_cursor, encode_cursor, link_next
+from api.pagination import Cursor, Limit, Page, build_page, keyset_after
 from api.permissions import AdminPrincipal
 from api.users import service
 from api.users.schemas import RoleAssignment, UserCreate, UserRead
@@ -51,16 +51,11 @@ async def list_users(
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> Page[UserRead]:
-    key = decode_cursor(cursor)
-    after = (str(key["e"]), uuid.UUID(str(key["id"]))) if key else None
+    after = keyset_after(cursor, lambda k: (str(k["e"]), uuid.UUID(k["id"])))
     users = await service.list_users(session, q=q, role=role, after=after, limit=limit + 1)
-    items = [user_read(u) for u in users[:limit]]
-    nxt = None
-    if len(users) > limit:
-        nxt = encode_cursor({"e": items[-1].email.lower(), "id": items[-1].id})
-    link_next(request, response, nxt)
-    response.headers["Cache-Control"] = PRIVATE_NO_STORE
-    return Page(items=items, next=nxt)
+    return build_page(
+        request, response, users, limit, user_read, lambda u: {"e": u.email, "id": u.id}
+    )
 
 
 @router.post(

@@ -12,7 +12,6 @@ from sqlalchemy.sql.base import ExecutableOption
 
 from api.audit import service as audit
 from api.auth import service as auth_service
-from api.auth.passwords import hash_password
 from api.errors import NotFound, field_error
 from api.models import Membership, Organization, OrganizationKind, Role, User, UserSession
 from api.permissions import Principal
@@ -89,19 +88,14 @@ def _role_list(user: User) -> list[str]:
 
 
 async def create_user(session: AsyncSession, actor: Principal, data: UserCreate) -> User:
-    auth_service.check_password_policy(
-        data.password, email=data.email, display_name=data.display_name
-    )
-    await auth_service.ensure_email_free(session, data.email)
     await _validate_assignments(session, data.roles)
-    user = User(
+    user = await auth_service.add_user(
+        session,
         email=data.email,
         display_name=data.display_name,
         locale=data.locale,
-        password_hash=await hash_password(data.password),
+        password=data.password,
     )
-    session.add(user)
-    await session.flush()
     for a in {(a.role, a.organization_id) for a in data.roles}:
         session.add(Membership(user_id=user.id, role=a[0], organization_id=a[1]))
     await session.flush()

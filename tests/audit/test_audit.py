@@ -92,3 +92,19 @@ async def test_failed_request_leaves_no_audit_record(
     before = await db.scalar(select(func.count()).select_from(AuditEvent))
     await client.post("/api/v1/auth/register", json={"email": "x@example.cn"})
     assert await db.scalar(select(func.count()).select_from(AuditEvent)) == before
+
+
+async def test_tampered_cursors_are_field_errors(
+    db: AsyncSession, client: httpx.AsyncClient
+) -> None:
+    from api.pagination import encode_cursor
+
+    await logged_in(db, client, Role.admin)
+    for path, key in [
+        ("/api/v1/audit", {"id": "x"}),
+        ("/api/v1/users", {"e": "a"}),
+        ("/api/v1/organizations", {"n": "a", "id": "not-a-uuid"}),
+    ]:
+        response = await client.get(path, params={"cursor": encode_cursor(key)})
+        body = assert_problem(response, 422, "validation_error")
+        assert body["errors"][0]["field"] == "cursor", path
