@@ -29,6 +29,7 @@ ACCESS: dict[str, Access] = {
     "GET /healthz": Access.public,
     "GET /readyz": Access.public,
     "GET /metrics": Access.public,
+    "GET /api/v1/taxonomy": Access.public,
     "GET /api/v1/taxonomy/districts": Access.public,
     "POST /api/v1/auth/login": Access.public,
     "POST /api/v1/auth/register": Access.public,

@@ -2,7 +2,7 @@
 
 import type { Client, Options as Options2, TDataShape } from './client';
 import { client } from './client.gen';
-import type { AuditListAuditEventsData, AuditListAuditEventsErrors, AuditListAuditEventsResponses, AuthLoginData, AuthLoginErrors, AuthLoginResponses, AuthLogoutData, AuthLogoutErrors, AuthLogoutResponses, AuthMeData, AuthMeErrors, AuthMeResponses, AuthRegisterData, AuthRegisterErrors, AuthRegisterResponses, OpsHealthzData, OpsHealthzResponses, OpsPrometheusMetricsData, OpsPrometheusMetricsResponses, OpsReadyzData, OpsReadyzErrors, OpsReadyzResponses, OrganizationsCreateOrganizationData, OrganizationsCreateOrganizationErrors, OrganizationsCreateOrganizationResponses, OrganizationsListOrganizationsData, OrganizationsListOrganizationsErrors, OrganizationsListOrganizationsResponses, OrganizationsReadOrganizationData, OrganizationsReadOrganizationErrors, OrganizationsReadOrganizationResponses, TaxonomyListDistrictsData, TaxonomyListDistrictsResponses, UsersCreateUserData, UsersCreateUserErrors, UsersCreateUserResponses, UsersDeactivateUserData, UsersDeactivateUserErrors, UsersDeactivateUserResponses, UsersListUsersData, UsersListUsersErrors, UsersListUsersResponses, UsersReadUserData, UsersReadUserErrors, UsersReadUserResponses, UsersRevokeSessionsData, UsersRevokeSessionsErrors, UsersRevokeSessionsResponses, UsersSetRolesData, UsersSetRolesErrors, UsersSetRolesResponses } from './types.gen';
+import type { AuditListAuditEventsData, AuditListAuditEventsErrors, AuditListAuditEventsResponses, AuthLoginData, AuthLoginErrors, AuthLoginResponses, AuthLogoutData, AuthLogoutErrors, AuthLogoutResponses, AuthMeData, AuthMeErrors, AuthMeResponses, AuthRegisterData, AuthRegisterErrors, AuthRegisterResponses, OpsHealthzData, OpsHealthzResponses, OpsPrometheusMetricsData, OpsPrometheusMetricsResponses, OpsReadyzData, OpsReadyzErrors, OpsReadyzResponses, OrganizationsCreateOrganizationData, OrganizationsCreateOrganizationErrors, OrganizationsCreateOrganizationResponses, OrganizationsListOrganizationsData, OrganizationsListOrganizationsErrors, OrganizationsListOrganizationsResponses, OrganizationsReadOrganizationData, OrganizationsReadOrganizationErrors, OrganizationsReadOrganizationResponses, TaxonomyListDistrictsData, TaxonomyListDistrictsResponses, TaxonomyReadTaxonomyData, TaxonomyReadTaxonomyResponses, UsersCreateUserData, UsersCreateUserErrors, UsersCreateUserResponses, UsersDeactivateUserData, UsersDeactivateUserErrors, UsersDeactivateUserResponses, UsersListUsersData, UsersListUsersErrors, UsersListUsersResponses, UsersReadUserData, UsersReadUserErrors, UsersReadUserResponses, UsersRevokeSessionsData, UsersRevokeSessionsErrors, UsersRevokeSessionsResponses, UsersSetRolesData, UsersSetRolesErrors, UsersSetRolesResponses } from './types.gen';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -122,6 +122,11 @@ export const organizationsReadOrganization = <ThrowOnError extends boolean = tru
  * Read the audit log, newest first (admin)
  */
 export const auditListAuditEvents = <ThrowOnError extends boolean = true>(options?: Options<AuditListAuditEventsData, ThrowOnError>) => (options?.client ?? client).get<AuditListAuditEventsResponses, AuditListAuditEventsErrors, ThrowOnError>({ url: '/api/v1/audit', ...options });
+
+/**
+ * Every bilingual vocabulary (public)
+ */
+export const taxonomyReadTaxonomy = <ThrowOnError extends boolean = true>(options?: Options<TaxonomyReadTaxonomyData, ThrowOnError>) => (options?.client ?? client).get<TaxonomyReadTaxonomyResponses, unknown, ThrowOnError>({ url: '/api/v1/taxonomy', ...options });
 
 /**
  * Beijing's 16 districts

@@ -365,6 +365,54 @@ export type Status = {
 };
 
 /**
+ * Taxonomy
+ */
+export type Taxonomy = {
+    /**
+     * Fields
+     */
+    fields: Array<Term>;
+    /**
+     * Default Fields
+     */
+    default_fields: Array<string>;
+    /**
+     * Regulated Fields
+     */
+    regulated_fields: Array<string>;
+    /**
+     * Product Types
+     */
+    product_types: Array<Term>;
+    /**
+     * Technical Levels
+     */
+    technical_levels: Array<Term>;
+    /**
+     * Districts
+     */
+    districts: Array<Term>;
+};
+
+/**
+ * Term
+ */
+export type Term = {
+    /**
+     * Code
+     */
+    code: string;
+    /**
+     * Name Zh
+     */
+    name_zh: string;
+    /**
+     * Name En
+     */
+    name_en: string;
+};
+
+/**
  * UserCreate
  */
 export type UserCreate = {
@@ -998,6 +1046,22 @@ export type AuditListAuditEventsResponses = {
 };
 
 export type AuditListAuditEventsResponse = AuditListAuditEventsResponses[keyof AuditListAuditEventsResponses];
+
+export type TaxonomyReadTaxonomyData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/v1/taxonomy';
+};
+
+export type TaxonomyReadTaxonomyResponses = {
+    /**
+     * Successful Response
+     */
+    200: Taxonomy;
+};
+
+export type TaxonomyReadTaxonomyResponse = TaxonomyReadTaxonomyResponses[keyof TaxonomyReadTaxonomyResponses];
 
 export type TaxonomyListDistrictsData = {
     body?: never;

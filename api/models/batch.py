@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import CheckConstraint, DateTime, SmallInteger, String, UniqueConstraint
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.orm import Mapped, mapped_column
+
+from api.models.base import Base, TimestampMixin, UUIDPk, str_enum
+
+
+class BatchStatus(StrEnum):
+    draft = "draft"
+    open = "open"
+    closed = "closed"
+    reviewing = "reviewing"
+    deliberation = "deliberation"
+    publicity = "publicity"
+    announced = "announced"
+    archived = "archived"
+
+
+class Batch(TimestampMixin, Base):
+    """A yearly call for applications (批次)."""
+
+    __tablename__ = "batch"
+    __table_args__ = (
+        UniqueConstraint("year", "sequence"),
+        CheckConstraint("opens_at < closes_at", name="window_order"),
+        CheckConstraint("publicity_working_days BETWEEN 1 AND 30", name="publicity_days"),
+        CheckConstraint("reviewers_per_application BETWEEN 1 AND 15", name="reviewers"),
+    )
+
+    id: Mapped[UUIDPk]
+    year: Mapped[int] = mapped_column(SmallInteger)
+    sequence: Mapped[int] = mapped_column(SmallInteger)
+    title_zh: Mapped[str] = mapped_column(String(200))
+    title_en: Mapped[str | None] = mapped_column(String(300))
+    fields: Mapped[list[str]] = mapped_column(ARRAY(String(60)))
+    opens_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    closes_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    publicity_working_days: Mapped[int] = mapped_column(SmallInteger, server_default="5")
+    reviewers_per_application: Mapped[int] = mapped_column(SmallInteger, server_default="5")
+    status: Mapped[BatchStatus] = mapped_column(
+        str_enum(BatchStatus, "batch_status"), server_default=BatchStatus.draft.value
+    )
