@@ -15,8 +15,10 @@ from fastapi.responses import HTMLResponse, Response
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 
+from api.applications.router import router as applications_router
 from api.audit.router import router as audit_router
 from api.auth.router import router as auth_router
+from api.batches.router import router as batches_router
 from api.config import Settings, get_settings
 from api.db import database
 from api.errors import PROBLEM_MEDIA_TYPE, FieldError, Problem, install_error_handlers
@@ -137,6 +139,8 @@ def create_app(
         organizations_router,
         audit_router,
         taxonomy_router,
+        batches_router,
+        applications_router,
         *extra_routers,
     ):
         app.include_router(router, prefix=API_PREFIX)

@@ -163,3 +163,5 @@ def require_role(*roles: Role) -> Callable[..., Awaitable[Principal]]:
 OptionalPrincipal = Annotated[Principal | None, Depends(optional_principal)]
 CurrentPrincipal = Annotated[Principal, Depends(require_login)]
 AdminPrincipal = Annotated[Principal, Depends(require_role(Role.admin))]
+ApplicantPrincipal = Annotated[Principal, Depends(require_role(Role.applicant))]
+DistrictOfficerPrincipal = Annotated[Principal, Depends(require_role(Role.district_officer))]

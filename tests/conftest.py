@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import AsyncIterator
 
@@ -7,7 +8,7 @@ import httpx
 import pytest
 from alembic import command
 from fastapi import FastAPI
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 os.environ.setdefault("ENVIRONMENT", "test")
 os.environ.setdefault("LOG_JSON", "false")
@@ -90,3 +91,32 @@ async def client(app: FastAPI, db: AsyncSession) -> AsyncIterator[httpx.AsyncCli
     transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
         yield c
+
+
+@pytest.fixture(scope="module")
+async def committing_app(
+    worker_id_suffix: str, engine: AsyncEngine
+) -> AsyncIterator[tuple[FastAPI, async_sessionmaker[AsyncSession]]]:
+    """An app on a database of its own whose requests really commit — for races across
+    connections, which the rolled-back test transaction cannot show."""
+    name = f"firstset_commit_{worker_id_suffix}"
+    url = dbutil.recreate_database(name)
+    await asyncio.to_thread(command.upgrade, dbutil.alembic_config(url), "head")
+    own_engine = build_engine(url, pool_size=10, max_overflow=10)
+    sessions = async_sessionmaker(own_engine, expire_on_commit=False)
+
+    async def real_session() -> AsyncIterator[AsyncSession]:
+        async with sessions() as session:
+            try:
+                yield session
+            except BaseException:
+                await session.rollback()
+                raise
+            else:
+                await session.commit()
+
+    committing = create_app()
+    committing.dependency_overrides[get_session] = real_session
+    yield committing, sessions
+    await own_engine.dispose()
+    dbutil.drop_database(name)

@@ -23,6 +23,8 @@ class Access(Enum):
     public = "public"
     login = "login"
     admin = "admin"
+    applicant = "applicant"
+    district_officer = "district_officer"
 
 
 ACCESS: dict[str, Access] = {
@@ -45,6 +47,32 @@ ACCESS: dict[str, Access] = {
     "POST /api/v1/users/{user_id}/deactivate": Access.admin,
     "POST /api/v1/users/{user_id}/revoke-sessions": Access.admin,
     "GET /api/v1/audit": Access.admin,
+    "GET /api/v1/batches": Access.public,
+    "POST /api/v1/batches": Access.admin,
+    "GET /api/v1/batches/{batch_id}": Access.public,
+    "PATCH /api/v1/batches/{batch_id}": Access.admin,
+    "POST /api/v1/batches/{batch_id}/transitions/{action}": Access.admin,
+    # applications: reads are scoped per object (tests/applications), writes per role
+    "GET /api/v1/applications": Access.login,
+    "POST /api/v1/applications": Access.applicant,
+    "GET /api/v1/applications/{application_id}": Access.login,
+    "PATCH /api/v1/applications/{application_id}": Access.applicant,
+    "GET /api/v1/applications/{application_id}/eligibility": Access.login,
+    "GET /api/v1/applications/{application_id}/timeline": Access.login,
+    "POST /api/v1/applications/{application_id}/submit": Access.applicant,
+    "POST /api/v1/applications/{application_id}/resubmit": Access.applicant,
+    "POST /api/v1/applications/{application_id}/withdraw": Access.applicant,
+    "POST /api/v1/applications/{application_id}/district/recommend": Access.district_officer,
+    "POST /api/v1/applications/{application_id}/district/return": Access.district_officer,
+    "POST /api/v1/applications/{application_id}/district/reject": Access.district_officer,
+    "POST /api/v1/applications/{application_id}/formal/accept": Access.admin,
+    "POST /api/v1/applications/{application_id}/formal/return": Access.admin,
+    "POST /api/v1/applications/{application_id}/formal/reject": Access.admin,
+}
+ROLE_ACCESS = {
+    Access.admin: Role.admin,
+    Access.applicant: Role.applicant,
+    Access.district_officer: Role.district_officer,
 }
 
 CALLERS: list[Role | None] = [None, *Role]
@@ -71,7 +99,7 @@ def expected_denial(access: Access, caller: Role | None) -> int | None:
         return None
     if caller is None:
         return 401
-    if access is Access.admin and caller is not Role.admin:
+    if access in ROLE_ACCESS and caller is not ROLE_ACCESS[access]:
         return 403
     return None
 

@@ -21,7 +21,8 @@ REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 @pytest.fixture
 def two_worker_server(database_url: str) -> object:
     try:
-        redis.Redis.from_url(REDIS_URL).ping()
+        # A database of the tests' own: earlier runs' counters (same IP) must not carry over.
+        redis.Redis.from_url(REDIS_URL).flushdb()
     except redis.RedisError as exc:
         pytest.fail(f"Redis is needed at {REDIS_URL} (set TEST_REDIS_URL): {exc}")
     port = free_port()

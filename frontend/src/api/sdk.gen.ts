@@ -2,7 +2,7 @@
 
 import type { Client, Options as Options2, TDataShape } from './client';
 import { client } from './client.gen';
-import type { AuditListAuditEventsData, AuditListAuditEventsErrors, AuditListAuditEventsResponses, AuthLoginData, AuthLoginErrors, AuthLoginResponses, AuthLogoutData, AuthLogoutErrors, AuthLogoutResponses, AuthMeData, AuthMeErrors, AuthMeResponses, AuthRegisterData, AuthRegisterErrors, AuthRegisterResponses, OpsHealthzData, OpsHealthzResponses, OpsPrometheusMetricsData, OpsPrometheusMetricsResponses, OpsReadyzData, OpsReadyzErrors, OpsReadyzResponses, OrganizationsCreateOrganizationData, OrganizationsCreateOrganizationErrors, OrganizationsCreateOrganizationResponses, OrganizationsListOrganizationsData, OrganizationsListOrganizationsErrors, OrganizationsListOrganizationsResponses, OrganizationsReadOrganizationData, OrganizationsReadOrganizationErrors, OrganizationsReadOrganizationResponses, TaxonomyListDistrictsData, TaxonomyListDistrictsResponses, TaxonomyReadTaxonomyData, TaxonomyReadTaxonomyResponses, UsersCreateUserData, UsersCreateUserErrors, UsersCreateUserResponses, UsersDeactivateUserData, UsersDeactivateUserErrors, UsersDeactivateUserResponses, UsersListUsersData, UsersListUsersErrors, UsersListUsersResponses, UsersReadUserData, UsersReadUserErrors, UsersReadUserResponses, UsersRevokeSessionsData, UsersRevokeSessionsErrors, UsersRevokeSessionsResponses, UsersSetRolesData, UsersSetRolesErrors, UsersSetRolesResponses } from './types.gen';
+import type { ApplicationsCheckEligibilityData, ApplicationsCheckEligibilityErrors, ApplicationsCheckEligibilityResponses, ApplicationsCreateApplicationData, ApplicationsCreateApplicationErrors, ApplicationsCreateApplicationResponses, ApplicationsDistrictRecommendData, ApplicationsDistrictRecommendErrors, ApplicationsDistrictRecommendResponses, ApplicationsDistrictRejectData, ApplicationsDistrictRejectErrors, ApplicationsDistrictRejectResponses, ApplicationsDistrictReturnData, ApplicationsDistrictReturnErrors, ApplicationsDistrictReturnResponses, ApplicationsFormalAcceptData, ApplicationsFormalAcceptErrors, ApplicationsFormalAcceptResponses, ApplicationsFormalRejectData, ApplicationsFormalRejectErrors, ApplicationsFormalRejectResponses, ApplicationsFormalReturnData, ApplicationsFormalReturnErrors, ApplicationsFormalReturnResponses, ApplicationsListApplicationsData, ApplicationsListApplicationsErrors, ApplicationsListApplicationsResponses, ApplicationsReadApplicationData, ApplicationsReadApplicationErrors, ApplicationsReadApplicationResponses, ApplicationsReadTimelineData, ApplicationsReadTimelineErrors, ApplicationsReadTimelineResponses, ApplicationsResubmitApplicationData, ApplicationsResubmitApplicationErrors, ApplicationsResubmitApplicationResponses, ApplicationsSubmitApplicationData, ApplicationsSubmitApplicationErrors, ApplicationsSubmitApplicationResponses, ApplicationsUpdateApplicationData, ApplicationsUpdateApplicationErrors, ApplicationsUpdateApplicationResponses, ApplicationsWithdrawApplicationData, ApplicationsWithdrawApplicationErrors, ApplicationsWithdrawApplicationResponses, AuditListAuditEventsData, AuditListAuditEventsErrors, AuditListAuditEventsResponses, AuthLoginData, AuthLoginErrors, AuthLoginResponses, AuthLogoutData, AuthLogoutErrors, AuthLogoutResponses, AuthMeData, AuthMeErrors, AuthMeResponses, AuthRegisterData, AuthRegisterErrors, AuthRegisterResponses, BatchesCreateBatchData, BatchesCreateBatchErrors, BatchesCreateBatchResponses, BatchesListBatchesData, BatchesListBatchesErrors, BatchesListBatchesResponses, BatchesReadBatchData, BatchesReadBatchErrors, BatchesReadBatchResponses, BatchesTransitionBatchData, BatchesTransitionBatchErrors, BatchesTransitionBatchResponses, BatchesUpdateBatchData, BatchesUpdateBatchErrors, BatchesUpdateBatchResponses, OpsHealthzData, OpsHealthzResponses, OpsPrometheusMetricsData, OpsPrometheusMetricsResponses, OpsReadyzData, OpsReadyzErrors, OpsReadyzResponses, OrganizationsCreateOrganizationData, OrganizationsCreateOrganizationErrors, OrganizationsCreateOrganizationResponses, OrganizationsListOrganizationsData, OrganizationsListOrganizationsErrors, OrganizationsListOrganizationsResponses, OrganizationsReadOrganizationData, OrganizationsReadOrganizationErrors, OrganizationsReadOrganizationResponses, TaxonomyListDistrictsData, TaxonomyListDistrictsResponses, TaxonomyReadTaxonomyData, TaxonomyReadTaxonomyResponses, UsersCreateUserData, UsersCreateUserErrors, UsersCreateUserResponses, UsersDeactivateUserData, UsersDeactivateUserErrors, UsersDeactivateUserResponses, UsersListUsersData, UsersListUsersErrors, UsersListUsersResponses, UsersReadUserData, UsersReadUserErrors, UsersReadUserResponses, UsersRevokeSessionsData, UsersRevokeSessionsErrors, UsersRevokeSessionsResponses, UsersSetRolesData, UsersSetRolesErrors, UsersSetRolesResponses } from './types.gen';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -134,6 +134,176 @@ export const taxonomyReadTaxonomy = <ThrowOnError extends boolean = true>(option
  * Public.
  */
 export const taxonomyListDistricts = <ThrowOnError extends boolean = true>(options?: Options<TaxonomyListDistrictsData, ThrowOnError>) => (options?.client ?? client).get<TaxonomyListDistrictsResponses, unknown, ThrowOnError>({ url: '/api/v1/taxonomy/districts', ...options });
+
+/**
+ * List batches, newest first (public; drafts for admins)
+ */
+export const batchesListBatches = <ThrowOnError extends boolean = true>(options?: Options<BatchesListBatchesData, ThrowOnError>) => (options?.client ?? client).get<BatchesListBatchesResponses, BatchesListBatchesErrors, ThrowOnError>({ url: '/api/v1/batches', ...options });
+
+/**
+ * Create a batch (admin)
+ */
+export const batchesCreateBatch = <ThrowOnError extends boolean = true>(options: Options<BatchesCreateBatchData, ThrowOnError>) => (options.client ?? client).post<BatchesCreateBatchResponses, BatchesCreateBatchErrors, ThrowOnError>({
+    url: '/api/v1/batches',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Read a batch (public; drafts for admins)
+ */
+export const batchesReadBatch = <ThrowOnError extends boolean = true>(options: Options<BatchesReadBatchData, ThrowOnError>) => (options.client ?? client).get<BatchesReadBatchResponses, BatchesReadBatchErrors, ThrowOnError>({ url: '/api/v1/batches/{batch_id}', ...options });
+
+/**
+ * Edit a draft or open batch (admin)
+ */
+export const batchesUpdateBatch = <ThrowOnError extends boolean = true>(options: Options<BatchesUpdateBatchData, ThrowOnError>) => (options.client ?? client).patch<BatchesUpdateBatchResponses, BatchesUpdateBatchErrors, ThrowOnError>({
+    url: '/api/v1/batches/{batch_id}',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Move a batch to its next stage (admin)
+ */
+export const batchesTransitionBatch = <ThrowOnError extends boolean = true>(options: Options<BatchesTransitionBatchData, ThrowOnError>) => (options.client ?? client).post<BatchesTransitionBatchResponses, BatchesTransitionBatchErrors, ThrowOnError>({ url: '/api/v1/batches/{batch_id}/transitions/{action}', ...options });
+
+/**
+ * List the applications the caller may see, newest first (logged-in users)
+ */
+export const applicationsListApplications = <ThrowOnError extends boolean = true>(options?: Options<ApplicationsListApplicationsData, ThrowOnError>) => (options?.client ?? client).get<ApplicationsListApplicationsResponses, ApplicationsListApplicationsErrors, ThrowOnError>({ url: '/api/v1/applications', ...options });
+
+/**
+ * Start a draft application (applicant)
+ */
+export const applicationsCreateApplication = <ThrowOnError extends boolean = true>(options: Options<ApplicationsCreateApplicationData, ThrowOnError>) => (options.client ?? client).post<ApplicationsCreateApplicationResponses, ApplicationsCreateApplicationErrors, ThrowOnError>({
+    url: '/api/v1/applications',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Read an application (its applicant, its district, staff)
+ */
+export const applicationsReadApplication = <ThrowOnError extends boolean = true>(options: Options<ApplicationsReadApplicationData, ThrowOnError>) => (options.client ?? client).get<ApplicationsReadApplicationResponses, ApplicationsReadApplicationErrors, ThrowOnError>({ url: '/api/v1/applications/{application_id}', ...options });
+
+/**
+ * Edit a draft or returned application; needs If-Match (owning applicant)
+ */
+export const applicationsUpdateApplication = <ThrowOnError extends boolean = true>(options: Options<ApplicationsUpdateApplicationData, ThrowOnError>) => (options.client ?? client).patch<ApplicationsUpdateApplicationResponses, ApplicationsUpdateApplicationErrors, ThrowOnError>({
+    url: '/api/v1/applications/{application_id}',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * The eligibility self-check (readers)
+ */
+export const applicationsCheckEligibility = <ThrowOnError extends boolean = true>(options: Options<ApplicationsCheckEligibilityData, ThrowOnError>) => (options.client ?? client).get<ApplicationsCheckEligibilityResponses, ApplicationsCheckEligibilityErrors, ThrowOnError>({ url: '/api/v1/applications/{application_id}/eligibility', ...options });
+
+/**
+ * Status history (readers)
+ */
+export const applicationsReadTimeline = <ThrowOnError extends boolean = true>(options: Options<ApplicationsReadTimelineData, ThrowOnError>) => (options.client ?? client).get<ApplicationsReadTimelineResponses, ApplicationsReadTimelineErrors, ThrowOnError>({ url: '/api/v1/applications/{application_id}/timeline', ...options });
+
+/**
+ * Submit a draft (owning applicant)
+ */
+export const applicationsSubmitApplication = <ThrowOnError extends boolean = true>(options: Options<ApplicationsSubmitApplicationData, ThrowOnError>) => (options.client ?? client).post<ApplicationsSubmitApplicationResponses, ApplicationsSubmitApplicationErrors, ThrowOnError>({ url: '/api/v1/applications/{application_id}/submit', ...options });
+
+/**
+ * Resubmit a corrected application (owning applicant)
+ */
+export const applicationsResubmitApplication = <ThrowOnError extends boolean = true>(options: Options<ApplicationsResubmitApplicationData, ThrowOnError>) => (options.client ?? client).post<ApplicationsResubmitApplicationResponses, ApplicationsResubmitApplicationErrors, ThrowOnError>({ url: '/api/v1/applications/{application_id}/resubmit', ...options });
+
+/**
+ * Withdraw an application (owning applicant)
+ */
+export const applicationsWithdrawApplication = <ThrowOnError extends boolean = true>(options: Options<ApplicationsWithdrawApplicationData, ThrowOnError>) => (options.client ?? client).post<ApplicationsWithdrawApplicationResponses, ApplicationsWithdrawApplicationErrors, ThrowOnError>({ url: '/api/v1/applications/{application_id}/withdraw', ...options });
+
+/**
+ * Recommend after the preliminary check (district officer)
+ */
+export const applicationsDistrictRecommend = <ThrowOnError extends boolean = true>(options: Options<ApplicationsDistrictRecommendData, ThrowOnError>) => (options.client ?? client).post<ApplicationsDistrictRecommendResponses, ApplicationsDistrictRecommendErrors, ThrowOnError>({
+    url: '/api/v1/applications/{application_id}/district/recommend',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Return for correction with a deadline (district officer)
+ */
+export const applicationsDistrictReturn = <ThrowOnError extends boolean = true>(options: Options<ApplicationsDistrictReturnData, ThrowOnError>) => (options.client ?? client).post<ApplicationsDistrictReturnResponses, ApplicationsDistrictReturnErrors, ThrowOnError>({
+    url: '/api/v1/applications/{application_id}/district/return',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Reject at the preliminary check (district officer)
+ */
+export const applicationsDistrictReject = <ThrowOnError extends boolean = true>(options: Options<ApplicationsDistrictRejectData, ThrowOnError>) => (options.client ?? client).post<ApplicationsDistrictRejectResponses, ApplicationsDistrictRejectErrors, ThrowOnError>({
+    url: '/api/v1/applications/{application_id}/district/reject',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Accept at the formal review (admin)
+ */
+export const applicationsFormalAccept = <ThrowOnError extends boolean = true>(options: Options<ApplicationsFormalAcceptData, ThrowOnError>) => (options.client ?? client).post<ApplicationsFormalAcceptResponses, ApplicationsFormalAcceptErrors, ThrowOnError>({
+    url: '/api/v1/applications/{application_id}/formal/accept',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Return for correction at the formal review (admin)
+ */
+export const applicationsFormalReturn = <ThrowOnError extends boolean = true>(options: Options<ApplicationsFormalReturnData, ThrowOnError>) => (options.client ?? client).post<ApplicationsFormalReturnResponses, ApplicationsFormalReturnErrors, ThrowOnError>({
+    url: '/api/v1/applications/{application_id}/formal/return',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Reject at the formal review (admin)
+ */
+export const applicationsFormalReject = <ThrowOnError extends boolean = true>(options: Options<ApplicationsFormalRejectData, ThrowOnError>) => (options.client ?? client).post<ApplicationsFormalRejectResponses, ApplicationsFormalRejectErrors, ThrowOnError>({
+    url: '/api/v1/applications/{application_id}/formal/reject',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
 
 /**
  * The process is alive (public)

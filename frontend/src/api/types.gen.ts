@@ -5,6 +5,286 @@ export type ClientOptions = {
 };
 
 /**
+ * ApplicationCreate
+ */
+export type ApplicationCreate = {
+    /**
+     * Product Name Zh
+     */
+    product_name_zh: string;
+    /**
+     * Product Name En
+     */
+    product_name_en?: string | null;
+    /**
+     * Model Spec
+     */
+    model_spec?: string | null;
+    /**
+     * Field
+     */
+    field?: string | null;
+    product_type?: ProductType | null;
+    claimed_level?: TechnicalLevel | null;
+    /**
+     * Summary Zh
+     */
+    summary_zh?: string | null;
+    /**
+     * Summary En
+     */
+    summary_en?: string | null;
+    /**
+     * Indicators
+     */
+    indicators?: Array<IndicatorRow> | null;
+    /**
+     * Ip Rights
+     */
+    ip_rights?: Array<IpRight> | null;
+    /**
+     * Sales
+     */
+    sales?: Array<SaleRecordInput> | null;
+    /**
+     * Licences
+     */
+    licences?: Array<Licence> | null;
+    /**
+     * Price Yuan
+     */
+    price_yuan?: number | string | null;
+    /**
+     * Expected Demonstration Use
+     */
+    expected_demonstration_use?: string | null;
+    /**
+     * Batch Id
+     */
+    batch_id: string;
+    /**
+     * Organization Id
+     *
+     * Needed only by applicants of several organisations.
+     */
+    organization_id?: string | null;
+};
+
+/**
+ * ApplicationRead
+ */
+export type ApplicationRead = {
+    /**
+     * Id
+     */
+    id: string;
+    status: ApplicationStatus;
+    /**
+     * Product Name Zh
+     */
+    product_name_zh: string;
+    /**
+     * Product Name En
+     */
+    product_name_en: string | null;
+    /**
+     * Model Spec
+     */
+    model_spec: string | null;
+    /**
+     * Field
+     */
+    field: string | null;
+    claimed_level: TechnicalLevel | null;
+    organization: OrganizationRef;
+    batch: BatchRef;
+    /**
+     * Submitted At
+     */
+    submitted_at: string | null;
+    return_step: CheckStep | null;
+    /**
+     * Return Deadline On
+     */
+    return_deadline_on: string | null;
+    /**
+     * Overdue
+     *
+     * Returned and past its correction deadline.
+     */
+    overdue: boolean;
+    /**
+     * Created At
+     */
+    created_at: string;
+    /**
+     * Updated At
+     */
+    updated_at: string;
+    /**
+     * Version
+     */
+    version: number;
+    /**
+     * Summary Zh
+     */
+    summary_zh: string | null;
+    /**
+     * Summary En
+     */
+    summary_en: string | null;
+    product_type: ProductType | null;
+    /**
+     * Indicators
+     */
+    indicators: Array<IndicatorRow>;
+    /**
+     * Ip Rights
+     */
+    ip_rights: Array<IpRight>;
+    /**
+     * Sales
+     */
+    sales: Array<SaleRecordOutput>;
+    /**
+     * Licences
+     */
+    licences: Array<Licence>;
+    /**
+     * Price Yuan
+     */
+    price_yuan: string | null;
+    /**
+     * Expected Demonstration Use
+     */
+    expected_demonstration_use: string | null;
+    /**
+     * Return Reason
+     */
+    return_reason: string | null;
+    /**
+     * Decision Reason
+     */
+    decision_reason: string | null;
+};
+
+/**
+ * ApplicationStatus
+ */
+export type ApplicationStatus = 'draft' | 'submitted' | 'returned' | 'recommended' | 'accepted' | 'rejected' | 'in_review' | 'reviewed' | 'shortlisted' | 'not_selected' | 'awarded' | 'withdrawn';
+
+/**
+ * ApplicationSummary
+ */
+export type ApplicationSummary = {
+    /**
+     * Id
+     */
+    id: string;
+    status: ApplicationStatus;
+    /**
+     * Product Name Zh
+     */
+    product_name_zh: string;
+    /**
+     * Product Name En
+     */
+    product_name_en: string | null;
+    /**
+     * Model Spec
+     */
+    model_spec: string | null;
+    /**
+     * Field
+     */
+    field: string | null;
+    claimed_level: TechnicalLevel | null;
+    organization: OrganizationRef;
+    batch: BatchRef;
+    /**
+     * Submitted At
+     */
+    submitted_at: string | null;
+    return_step: CheckStep | null;
+    /**
+     * Return Deadline On
+     */
+    return_deadline_on: string | null;
+    /**
+     * Overdue
+     *
+     * Returned and past its correction deadline.
+     */
+    overdue: boolean;
+    /**
+     * Created At
+     */
+    created_at: string;
+    /**
+     * Updated At
+     */
+    updated_at: string;
+};
+
+/**
+ * ApplicationUpdate
+ *
+ * PATCH: only the fields sent change. Send `If-Match` with the ETag you read.
+ */
+export type ApplicationUpdate = {
+    /**
+     * Product Name Zh
+     */
+    product_name_zh?: string | null;
+    /**
+     * Product Name En
+     */
+    product_name_en?: string | null;
+    /**
+     * Model Spec
+     */
+    model_spec?: string | null;
+    /**
+     * Field
+     */
+    field?: string | null;
+    product_type?: ProductType | null;
+    claimed_level?: TechnicalLevel | null;
+    /**
+     * Summary Zh
+     */
+    summary_zh?: string | null;
+    /**
+     * Summary En
+     */
+    summary_en?: string | null;
+    /**
+     * Indicators
+     */
+    indicators?: Array<IndicatorRow> | null;
+    /**
+     * Ip Rights
+     */
+    ip_rights?: Array<IpRight> | null;
+    /**
+     * Sales
+     */
+    sales?: Array<SaleRecordInput> | null;
+    /**
+     * Licences
+     */
+    licences?: Array<Licence> | null;
+    /**
+     * Price Yuan
+     */
+    price_yuan?: number | string | null;
+    /**
+     * Expected Demonstration Use
+     */
+    expected_demonstration_use?: string | null;
+};
+
+/**
  * AuditRead
  */
 export type AuditRead = {
@@ -53,6 +333,190 @@ export type AuditRead = {
 };
 
 /**
+ * BatchAction
+ */
+export type BatchAction = 'open' | 'close' | 'start-review' | 'start-deliberation' | 'start-publicity' | 'announce' | 'archive';
+
+/**
+ * BatchCreate
+ */
+export type BatchCreate = {
+    /**
+     * Year
+     */
+    year: number;
+    /**
+     * Sequence
+     *
+     * 1 for the year's first batch.
+     */
+    sequence: number;
+    /**
+     * Title Zh
+     */
+    title_zh: string;
+    /**
+     * Title En
+     */
+    title_en?: string | null;
+    /**
+     * Fields
+     */
+    fields?: Array<string>;
+    /**
+     * Opens At
+     */
+    opens_at: string;
+    /**
+     * Closes At
+     */
+    closes_at: string;
+    /**
+     * Publicity Working Days
+     */
+    publicity_working_days?: number;
+    /**
+     * Reviewers Per Application
+     */
+    reviewers_per_application?: number;
+};
+
+/**
+ * BatchRead
+ */
+export type BatchRead = {
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Year
+     */
+    year: number;
+    /**
+     * Sequence
+     */
+    sequence: number;
+    /**
+     * Title Zh
+     */
+    title_zh: string;
+    /**
+     * Title En
+     */
+    title_en: string | null;
+    /**
+     * Fields
+     */
+    fields: Array<string>;
+    /**
+     * Opens At
+     */
+    opens_at: string;
+    /**
+     * Closes At
+     */
+    closes_at: string;
+    /**
+     * Publicity Working Days
+     */
+    publicity_working_days: number;
+    /**
+     * Reviewers Per Application
+     */
+    reviewers_per_application: number;
+    status: BatchStatus;
+    /**
+     * Accepting Applications
+     *
+     * Open and inside its application window right now.
+     */
+    accepting_applications: boolean;
+};
+
+/**
+ * BatchRef
+ */
+export type BatchRef = {
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Year
+     */
+    year: number;
+    /**
+     * Sequence
+     */
+    sequence: number;
+    /**
+     * Title Zh
+     */
+    title_zh: string;
+    /**
+     * Title En
+     */
+    title_en: string | null;
+};
+
+/**
+ * BatchStatus
+ */
+export type BatchStatus = 'draft' | 'open' | 'closed' | 'reviewing' | 'deliberation' | 'publicity' | 'announced' | 'archived';
+
+/**
+ * BatchUpdate
+ */
+export type BatchUpdate = {
+    /**
+     * Title Zh
+     */
+    title_zh?: string | null;
+    /**
+     * Title En
+     */
+    title_en?: string | null;
+    /**
+     * Fields
+     */
+    fields?: Array<string> | null;
+    /**
+     * Opens At
+     */
+    opens_at?: string | null;
+    /**
+     * Closes At
+     */
+    closes_at?: string | null;
+    /**
+     * Publicity Working Days
+     */
+    publicity_working_days?: number | null;
+    /**
+     * Reviewers Per Application
+     */
+    reviewers_per_application?: number | null;
+};
+
+/**
+ * CheckStep
+ *
+ * Which check returned or rejected an application.
+ */
+export type CheckStep = 'district' | 'formal';
+
+/**
+ * DecisionRequest
+ */
+export type DecisionRequest = {
+    /**
+     * Reason
+     */
+    reason?: string;
+};
+
+/**
  * District
  *
  * Beijing's 16 districts.
@@ -72,6 +536,42 @@ export type DistrictRead = {
      * Name En
      */
     name_en: string;
+};
+
+/**
+ * Eligibility
+ */
+export type Eligibility = {
+    /**
+     * Eligible
+     */
+    eligible: boolean;
+    /**
+     * Rules
+     */
+    rules: Array<EligibilityRule>;
+};
+
+/**
+ * EligibilityRule
+ */
+export type EligibilityRule = {
+    /**
+     * Rule
+     */
+    rule: string;
+    /**
+     * Passed
+     */
+    passed: boolean;
+    /**
+     * Reason
+     */
+    reason: string;
+    /**
+     * Reason Zh
+     */
+    reason_zh: string;
 };
 
 /**
@@ -115,6 +615,78 @@ export type FieldError = {
      * Code
      */
     code: string;
+};
+
+/**
+ * IndicatorRow
+ *
+ * A key technical indicator compared with the best domestic and international values.
+ */
+export type IndicatorRow = {
+    /**
+     * Indicator
+     */
+    indicator: string;
+    /**
+     * Unit
+     */
+    unit?: string;
+    /**
+     * Own Value
+     */
+    own_value: string;
+    /**
+     * Best Domestic
+     */
+    best_domestic?: string;
+    /**
+     * Best International
+     */
+    best_international?: string;
+    /**
+     * Evidence
+     */
+    evidence?: string;
+};
+
+/**
+ * IpRight
+ */
+export type IpRight = {
+    /**
+     * Number
+     */
+    number: string;
+    type: IpType;
+    status: IpStatus;
+};
+
+/**
+ * IpStatus
+ */
+export type IpStatus = 'granted' | 'pending';
+
+/**
+ * IpType
+ */
+export type IpType = 'invention_patent' | 'utility_model' | 'design_patent' | 'software_copyright' | 'ic_layout';
+
+/**
+ * Licence
+ */
+export type Licence = {
+    /**
+     * Name
+     */
+    name: string;
+    /**
+     * Number
+     */
+    number: string;
+    /**
+     * Valid Until
+     */
+    valid_until?: string | null;
 };
 
 /**
@@ -213,6 +785,41 @@ export type OrganizationRead = {
 };
 
 /**
+ * OrganizationRef
+ */
+export type OrganizationRef = {
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Name Zh
+     */
+    name_zh: string;
+    /**
+     * Name En
+     */
+    name_en: string | null;
+    district: District | null;
+};
+
+/**
+ * Page[ApplicationSummary]
+ */
+export type PageApplicationSummary = {
+    /**
+     * Items
+     */
+    items: Array<ApplicationSummary>;
+    /**
+     * Next
+     *
+     * Cursor of the next page; null on the last page.
+     */
+    next?: string | null;
+};
+
+/**
  * Page[AuditRead]
  */
 export type PageAuditRead = {
@@ -220,6 +827,22 @@ export type PageAuditRead = {
      * Items
      */
     items: Array<AuditRead>;
+    /**
+     * Next
+     *
+     * Cursor of the next page; null on the last page.
+     */
+    next?: string | null;
+};
+
+/**
+ * Page[BatchRead]
+ */
+export type PageBatchRead = {
+    /**
+     * Items
+     */
+    items: Array<BatchRead>;
     /**
      * Next
      *
@@ -297,6 +920,11 @@ export type Problem = {
 };
 
 /**
+ * ProductType
+ */
+export type ProductType = 'complete_machine' | 'core_component' | 'control_system' | 'basic_material' | 'software';
+
+/**
  * RegisterRequest
  *
  * Applicant self-registration together with a new enterprise.
@@ -316,6 +944,30 @@ export type RegisterRequest = {
     display_name: string;
     locale?: Locale;
     organization: EnterpriseCreate;
+};
+
+/**
+ * RejectRequest
+ */
+export type RejectRequest = {
+    /**
+     * Reason
+     */
+    reason: string;
+};
+
+/**
+ * ReturnRequest
+ */
+export type ReturnRequest = {
+    /**
+     * Reason
+     */
+    reason: string;
+    /**
+     * Deadline Working Days
+     */
+    deadline_working_days?: number;
 };
 
 /**
@@ -352,6 +1004,58 @@ export type RoleGrantRead = {
      */
     organization_name_en: string | null;
     district: District | null;
+};
+
+/**
+ * SaleRecord
+ */
+export type SaleRecordInput = {
+    /**
+     * Buyer
+     */
+    buyer: string;
+    /**
+     * Date
+     */
+    date: string;
+    /**
+     * Units
+     */
+    units: number;
+    /**
+     * Amount Yuan
+     */
+    amount_yuan: number | string;
+    /**
+     * In Beijing
+     */
+    in_beijing: boolean;
+};
+
+/**
+ * SaleRecord
+ */
+export type SaleRecordOutput = {
+    /**
+     * Buyer
+     */
+    buyer: string;
+    /**
+     * Date
+     */
+    date: string;
+    /**
+     * Units
+     */
+    units: number;
+    /**
+     * Amount Yuan
+     */
+    amount_yuan: string;
+    /**
+     * In Beijing
+     */
+    in_beijing: boolean;
 };
 
 /**
@@ -395,6 +1099,13 @@ export type Taxonomy = {
 };
 
 /**
+ * TechnicalLevel
+ *
+ * Ordered from the highest claim to the minimum accepted one.
+ */
+export type TechnicalLevel = 'international_leading' | 'international_advanced' | 'domestic_leading' | 'domestic_advanced';
+
+/**
  * Term
  */
 export type Term = {
@@ -410,6 +1121,32 @@ export type Term = {
      * Name En
      */
     name_en: string;
+};
+
+/**
+ * TimelineEntry
+ */
+export type TimelineEntry = {
+    /**
+     * At
+     */
+    at: string;
+    /**
+     * Action
+     */
+    action: string;
+    status_before: ApplicationStatus | null;
+    status_after: ApplicationStatus | null;
+    /**
+     * Note
+     */
+    note: string | null;
+    /**
+     * By
+     *
+     * applicant, district, joint_office or system.
+     */
+    by: string;
 };
 
 /**
@@ -1080,6 +1817,905 @@ export type TaxonomyListDistrictsResponses = {
 };
 
 export type TaxonomyListDistrictsResponse = TaxonomyListDistrictsResponses[keyof TaxonomyListDistrictsResponses];
+
+export type BatchesListBatchesData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Include Drafts
+         */
+        include_drafts?: boolean;
+        /**
+         * Limit
+         *
+         * Items per page (≤ 100).
+         */
+        limit?: number;
+        /**
+         * Cursor
+         *
+         * The `next` value of the previous page.
+         */
+        cursor?: string | null;
+    };
+    url: '/api/v1/batches';
+};
+
+export type BatchesListBatchesErrors = {
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+};
+
+export type BatchesListBatchesError = BatchesListBatchesErrors[keyof BatchesListBatchesErrors];
+
+export type BatchesListBatchesResponses = {
+    /**
+     * Successful Response
+     */
+    200: PageBatchRead;
+};
+
+export type BatchesListBatchesResponse = BatchesListBatchesResponses[keyof BatchesListBatchesResponses];
+
+export type BatchesCreateBatchData = {
+    body: BatchCreate;
+    path?: never;
+    query?: never;
+    url: '/api/v1/batches';
+};
+
+export type BatchesCreateBatchErrors = {
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+};
+
+export type BatchesCreateBatchError = BatchesCreateBatchErrors[keyof BatchesCreateBatchErrors];
+
+export type BatchesCreateBatchResponses = {
+    /**
+     * Successful Response
+     */
+    201: BatchRead;
+};
+
+export type BatchesCreateBatchResponse = BatchesCreateBatchResponses[keyof BatchesCreateBatchResponses];
+
+export type BatchesReadBatchData = {
+    body?: never;
+    path: {
+        /**
+         * Batch Id
+         */
+        batch_id: string;
+    };
+    query?: never;
+    url: '/api/v1/batches/{batch_id}';
+};
+
+export type BatchesReadBatchErrors = {
+    /**
+     * Not Found
+     */
+    404: Problem;
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+};
+
+export type BatchesReadBatchError = BatchesReadBatchErrors[keyof BatchesReadBatchErrors];
+
+export type BatchesReadBatchResponses = {
+    /**
+     * Successful Response
+     */
+    200: BatchRead;
+};
+
+export type BatchesReadBatchResponse = BatchesReadBatchResponses[keyof BatchesReadBatchResponses];
+
+export type BatchesUpdateBatchData = {
+    body: BatchUpdate;
+    path: {
+        /**
+         * Batch Id
+         */
+        batch_id: string;
+    };
+    query?: never;
+    url: '/api/v1/batches/{batch_id}';
+};
+
+export type BatchesUpdateBatchErrors = {
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
+     * Not Found
+     */
+    404: Problem;
+    /**
+     * Conflict
+     */
+    409: Problem;
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+};
+
+export type BatchesUpdateBatchError = BatchesUpdateBatchErrors[keyof BatchesUpdateBatchErrors];
+
+export type BatchesUpdateBatchResponses = {
+    /**
+     * Successful Response
+     */
+    200: BatchRead;
+};
+
+export type BatchesUpdateBatchResponse = BatchesUpdateBatchResponses[keyof BatchesUpdateBatchResponses];
+
+export type BatchesTransitionBatchData = {
+    body?: never;
+    path: {
+        /**
+         * Batch Id
+         */
+        batch_id: string;
+        action: BatchAction;
+    };
+    query?: never;
+    url: '/api/v1/batches/{batch_id}/transitions/{action}';
+};
+
+export type BatchesTransitionBatchErrors = {
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
+     * Not Found
+     */
+    404: Problem;
+    /**
+     * Conflict
+     */
+    409: Problem;
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+};
+
+export type BatchesTransitionBatchError = BatchesTransitionBatchErrors[keyof BatchesTransitionBatchErrors];
+
+export type BatchesTransitionBatchResponses = {
+    /**
+     * Successful Response
+     */
+    200: BatchRead;
+};
+
+export type BatchesTransitionBatchResponse = BatchesTransitionBatchResponses[keyof BatchesTransitionBatchResponses];
+
+export type ApplicationsListApplicationsData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Batch Id
+         */
+        batch_id?: string | null;
+        /**
+         * Status
+         */
+        status?: Array<ApplicationStatus>;
+        /**
+         * District
+         */
+        district?: District | null;
+        /**
+         * Overdue
+         */
+        overdue?: boolean | null;
+        /**
+         * Limit
+         *
+         * Items per page (≤ 100).
+         */
+        limit?: number;
+        /**
+         * Cursor
+         *
+         * The `next` value of the previous page.
+         */
+        cursor?: string | null;
+    };
+    url: '/api/v1/applications';
+};
+
+export type ApplicationsListApplicationsErrors = {
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Not Found
+     */
+    404: Problem;
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+};
+
+export type ApplicationsListApplicationsError = ApplicationsListApplicationsErrors[keyof ApplicationsListApplicationsErrors];
+
+export type ApplicationsListApplicationsResponses = {
+    /**
+     * Successful Response
+     */
+    200: PageApplicationSummary;
+};
+
+export type ApplicationsListApplicationsResponse = ApplicationsListApplicationsResponses[keyof ApplicationsListApplicationsResponses];
+
+export type ApplicationsCreateApplicationData = {
+    body: ApplicationCreate;
+    path?: never;
+    query?: never;
+    url: '/api/v1/applications';
+};
+
+export type ApplicationsCreateApplicationErrors = {
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
+     * Not Found
+     */
+    404: Problem;
+    /**
+     * Conflict
+     */
+    409: Problem;
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+};
+
+export type ApplicationsCreateApplicationError = ApplicationsCreateApplicationErrors[keyof ApplicationsCreateApplicationErrors];
+
+export type ApplicationsCreateApplicationResponses = {
+    /**
+     * Successful Response
+     */
+    201: ApplicationRead;
+};
+
+export type ApplicationsCreateApplicationResponse = ApplicationsCreateApplicationResponses[keyof ApplicationsCreateApplicationResponses];
+
+export type ApplicationsReadApplicationData = {
+    body?: never;
+    path: {
+        /**
+         * Application Id
+         */
+        application_id: string;
+    };
+    query?: never;
+    url: '/api/v1/applications/{application_id}';
+};
+
+export type ApplicationsReadApplicationErrors = {
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Not Found
+     */
+    404: Problem;
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+};
+
+export type ApplicationsReadApplicationError = ApplicationsReadApplicationErrors[keyof ApplicationsReadApplicationErrors];
+
+export type ApplicationsReadApplicationResponses = {
+    /**
+     * Successful Response
+     */
+    200: ApplicationRead;
+};
+
+export type ApplicationsReadApplicationResponse = ApplicationsReadApplicationResponses[keyof ApplicationsReadApplicationResponses];
+
+export type ApplicationsUpdateApplicationData = {
+    body: ApplicationUpdate;
+    headers?: {
+        /**
+         * If-Match
+         */
+        'if-match'?: string | null;
+    };
+    path: {
+        /**
+         * Application Id
+         */
+        application_id: string;
+    };
+    query?: never;
+    url: '/api/v1/applications/{application_id}';
+};
+
+export type ApplicationsUpdateApplicationErrors = {
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
+     * Not Found
+     */
+    404: Problem;
+    /**
+     * Conflict
+     */
+    409: Problem;
+    /**
+     * Precondition Failed
+     */
+    412: Problem;
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+    /**
+     * Precondition Required
+     */
+    428: Problem;
+};
+
+export type ApplicationsUpdateApplicationError = ApplicationsUpdateApplicationErrors[keyof ApplicationsUpdateApplicationErrors];
+
+export type ApplicationsUpdateApplicationResponses = {
+    /**
+     * Successful Response
+     */
+    200: ApplicationRead;
+};
+
+export type ApplicationsUpdateApplicationResponse = ApplicationsUpdateApplicationResponses[keyof ApplicationsUpdateApplicationResponses];
+
+export type ApplicationsCheckEligibilityData = {
+    body?: never;
+    path: {
+        /**
+         * Application Id
+         */
+        application_id: string;
+    };
+    query?: never;
+    url: '/api/v1/applications/{application_id}/eligibility';
+};
+
+export type ApplicationsCheckEligibilityErrors = {
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Not Found
+     */
+    404: Problem;
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+};
+
+export type ApplicationsCheckEligibilityError = ApplicationsCheckEligibilityErrors[keyof ApplicationsCheckEligibilityErrors];
+
+export type ApplicationsCheckEligibilityResponses = {
+    /**
+     * Successful Response
+     */
+    200: Eligibility;
+};
+
+export type ApplicationsCheckEligibilityResponse = ApplicationsCheckEligibilityResponses[keyof ApplicationsCheckEligibilityResponses];
+
+export type ApplicationsReadTimelineData = {
+    body?: never;
+    path: {
+        /**
+         * Application Id
+         */
+        application_id: string;
+    };
+    query?: never;
+    url: '/api/v1/applications/{application_id}/timeline';
+};
+
+export type ApplicationsReadTimelineErrors = {
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Not Found
+     */
+    404: Problem;
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+};
+
+export type ApplicationsReadTimelineError = ApplicationsReadTimelineErrors[keyof ApplicationsReadTimelineErrors];
+
+export type ApplicationsReadTimelineResponses = {
+    /**
+     * Response Applications-Read Timeline
+     *
+     * Successful Response
+     */
+    200: Array<TimelineEntry>;
+};
+
+export type ApplicationsReadTimelineResponse = ApplicationsReadTimelineResponses[keyof ApplicationsReadTimelineResponses];
+
+export type ApplicationsSubmitApplicationData = {
+    body?: never;
+    path: {
+        /**
+         * Application Id
+         */
+        application_id: string;
+    };
+    query?: never;
+    url: '/api/v1/applications/{application_id}/submit';
+};
+
+export type ApplicationsSubmitApplicationErrors = {
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
+     * Not Found
+     */
+    404: Problem;
+    /**
+     * Conflict
+     */
+    409: Problem;
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+};
+
+export type ApplicationsSubmitApplicationError = ApplicationsSubmitApplicationErrors[keyof ApplicationsSubmitApplicationErrors];
+
+export type ApplicationsSubmitApplicationResponses = {
+    /**
+     * Successful Response
+     */
+    200: ApplicationRead;
+};
+
+export type ApplicationsSubmitApplicationResponse = ApplicationsSubmitApplicationResponses[keyof ApplicationsSubmitApplicationResponses];
+
+export type ApplicationsResubmitApplicationData = {
+    body?: never;
+    path: {
+        /**
+         * Application Id
+         */
+        application_id: string;
+    };
+    query?: never;
+    url: '/api/v1/applications/{application_id}/resubmit';
+};
+
+export type ApplicationsResubmitApplicationErrors = {
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
+     * Not Found
+     */
+    404: Problem;
+    /**
+     * Conflict
+     */
+    409: Problem;
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+};
+
+export type ApplicationsResubmitApplicationError = ApplicationsResubmitApplicationErrors[keyof ApplicationsResubmitApplicationErrors];
+
+export type ApplicationsResubmitApplicationResponses = {
+    /**
+     * Successful Response
+     */
+    200: ApplicationRead;
+};
+
+export type ApplicationsResubmitApplicationResponse = ApplicationsResubmitApplicationResponses[keyof ApplicationsResubmitApplicationResponses];
+
+export type ApplicationsWithdrawApplicationData = {
+    body?: never;
+    path: {
+        /**
+         * Application Id
+         */
+        application_id: string;
+    };
+    query?: never;
+    url: '/api/v1/applications/{application_id}/withdraw';
+};
+
+export type ApplicationsWithdrawApplicationErrors = {
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
+     * Not Found
+     */
+    404: Problem;
+    /**
+     * Conflict
+     */
+    409: Problem;
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+};
+
+export type ApplicationsWithdrawApplicationError = ApplicationsWithdrawApplicationErrors[keyof ApplicationsWithdrawApplicationErrors];
+
+export type ApplicationsWithdrawApplicationResponses = {
+    /**
+     * Successful Response
+     */
+    200: ApplicationRead;
+};
+
+export type ApplicationsWithdrawApplicationResponse = ApplicationsWithdrawApplicationResponses[keyof ApplicationsWithdrawApplicationResponses];
+
+export type ApplicationsDistrictRecommendData = {
+    body: DecisionRequest;
+    path: {
+        /**
+         * Application Id
+         */
+        application_id: string;
+    };
+    query?: never;
+    url: '/api/v1/applications/{application_id}/district/recommend';
+};
+
+export type ApplicationsDistrictRecommendErrors = {
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
+     * Not Found
+     */
+    404: Problem;
+    /**
+     * Conflict
+     */
+    409: Problem;
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+};
+
+export type ApplicationsDistrictRecommendError = ApplicationsDistrictRecommendErrors[keyof ApplicationsDistrictRecommendErrors];
+
+export type ApplicationsDistrictRecommendResponses = {
+    /**
+     * Successful Response
+     */
+    200: ApplicationRead;
+};
+
+export type ApplicationsDistrictRecommendResponse = ApplicationsDistrictRecommendResponses[keyof ApplicationsDistrictRecommendResponses];
+
+export type ApplicationsDistrictReturnData = {
+    body: ReturnRequest;
+    path: {
+        /**
+         * Application Id
+         */
+        application_id: string;
+    };
+    query?: never;
+    url: '/api/v1/applications/{application_id}/district/return';
+};
+
+export type ApplicationsDistrictReturnErrors = {
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
+     * Not Found
+     */
+    404: Problem;
+    /**
+     * Conflict
+     */
+    409: Problem;
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+};
+
+export type ApplicationsDistrictReturnError = ApplicationsDistrictReturnErrors[keyof ApplicationsDistrictReturnErrors];
+
+export type ApplicationsDistrictReturnResponses = {
+    /**
+     * Successful Response
+     */
+    200: ApplicationRead;
+};
+
+export type ApplicationsDistrictReturnResponse = ApplicationsDistrictReturnResponses[keyof ApplicationsDistrictReturnResponses];
+
+export type ApplicationsDistrictRejectData = {
+    body: RejectRequest;
+    path: {
+        /**
+         * Application Id
+         */
+        application_id: string;
+    };
+    query?: never;
+    url: '/api/v1/applications/{application_id}/district/reject';
+};
+
+export type ApplicationsDistrictRejectErrors = {
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
+     * Not Found
+     */
+    404: Problem;
+    /**
+     * Conflict
+     */
+    409: Problem;
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+};
+
+export type ApplicationsDistrictRejectError = ApplicationsDistrictRejectErrors[keyof ApplicationsDistrictRejectErrors];
+
+export type ApplicationsDistrictRejectResponses = {
+    /**
+     * Successful Response
+     */
+    200: ApplicationRead;
+};
+
+export type ApplicationsDistrictRejectResponse = ApplicationsDistrictRejectResponses[keyof ApplicationsDistrictRejectResponses];
+
+export type ApplicationsFormalAcceptData = {
+    body: DecisionRequest;
+    path: {
+        /**
+         * Application Id
+         */
+        application_id: string;
+    };
+    query?: never;
+    url: '/api/v1/applications/{application_id}/formal/accept';
+};
+
+export type ApplicationsFormalAcceptErrors = {
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
+     * Not Found
+     */
+    404: Problem;
+    /**
+     * Conflict
+     */
+    409: Problem;
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+};
+
+export type ApplicationsFormalAcceptError = ApplicationsFormalAcceptErrors[keyof ApplicationsFormalAcceptErrors];
+
+export type ApplicationsFormalAcceptResponses = {
+    /**
+     * Successful Response
+     */
+    200: ApplicationRead;
+};
+
+export type ApplicationsFormalAcceptResponse = ApplicationsFormalAcceptResponses[keyof ApplicationsFormalAcceptResponses];
+
+export type ApplicationsFormalReturnData = {
+    body: ReturnRequest;
+    path: {
+        /**
+         * Application Id
+         */
+        application_id: string;
+    };
+    query?: never;
+    url: '/api/v1/applications/{application_id}/formal/return';
+};
+
+export type ApplicationsFormalReturnErrors = {
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
+     * Not Found
+     */
+    404: Problem;
+    /**
+     * Conflict
+     */
+    409: Problem;
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+};
+
+export type ApplicationsFormalReturnError = ApplicationsFormalReturnErrors[keyof ApplicationsFormalReturnErrors];
+
+export type ApplicationsFormalReturnResponses = {
+    /**
+     * Successful Response
+     */
+    200: ApplicationRead;
+};
+
+export type ApplicationsFormalReturnResponse = ApplicationsFormalReturnResponses[keyof ApplicationsFormalReturnResponses];
+
+export type ApplicationsFormalRejectData = {
+    body: RejectRequest;
+    path: {
+        /**
+         * Application Id
+         */
+        application_id: string;
+    };
+    query?: never;
+    url: '/api/v1/applications/{application_id}/formal/reject';
+};
+
+export type ApplicationsFormalRejectErrors = {
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
+     * Not Found
+     */
+    404: Problem;
+    /**
+     * Conflict
+     */
+    409: Problem;
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+};
+
+export type ApplicationsFormalRejectError = ApplicationsFormalRejectErrors[keyof ApplicationsFormalRejectErrors];
+
+export type ApplicationsFormalRejectResponses = {
+    /**
+     * Successful Response
+     */
+    200: ApplicationRead;
+};
+
+export type ApplicationsFormalRejectResponse = ApplicationsFormalRejectResponses[keyof ApplicationsFormalRejectResponses];
 
 export type OpsHealthzData = {
     body?: never;
