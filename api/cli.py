@@ -77,7 +77,8 @@ def load_demo(
         raise typer.Exit(2)
     added = asyncio.run(_in_transaction(load))
     typer.echo(
-        f"demo data loaded: {added['organizations']} organisations, {added['users']} users added"
+        f"demo data loaded: {added['organizations']} organisations, {added['users']} users, "
+        f"{added['applications']} applications added"
     )
 
 

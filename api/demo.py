@@ -244,8 +244,11 @@ def _uscc(index: int, org: DemoOrg) -> str:
 
 
 async def load_demo(session: AsyncSession) -> dict[str, int]:
-    """Create what is missing; return how many organisations and users were added."""
-    added = {"organizations": 0, "users": 0}
+    """Create what is missing; return how many organisations, users and applications were
+    added."""
+    from api.demo_intake import load_intake_demo
+
+    added = {"organizations": 0, "users": 0, "applications": 0}
     orgs: dict[str, Organization] = {}
     for index, spec in enumerate(ORGS):
         uscc = _uscc(index, spec)
@@ -284,4 +287,5 @@ async def load_demo(session: AsyncSession) -> dict[str, int]:
         if exists is None:
             session.add(Membership(user_id=user.id, organization_id=org_id, role=role))
     await session.flush()
+    added["applications"] = await load_intake_demo(session, orgs)
     return added

@@ -9,15 +9,33 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.demo import ORGS, USERS, demo_email, load_demo
-from api.models import Membership, Organization, User
+from api.models import Application, Batch, Membership, Organization, User
 from api.organizations.uscc import uscc_problem
 from api.users.bootstrap import create_admin
 
 
 async def test_demo_data_is_idempotent_and_valid(db: AsyncSession) -> None:
     first = await load_demo(db)
-    assert first == {"organizations": len(ORGS), "users": len(USERS)}
-    assert await load_demo(db) == {"organizations": 0, "users": 0}
+    assert first == {"organizations": len(ORGS), "users": len(USERS), "applications": 60}
+    assert await load_demo(db) == {"organizations": 0, "users": 0, "applications": 0}
+    states = dict(
+        (
+            await db.execute(select(Application.status, func.count()).group_by(Application.status))
+        ).all()
+    )
+    # every intake state is represented
+    assert set(states) >= {
+        "draft",
+        "submitted",
+        "returned",
+        "recommended",
+        "accepted",
+        "rejected",
+        "withdrawn",
+    }
+    batches = dict((await db.execute(select(Batch.year, Batch.status))).all())
+    assert batches[2021] == "closed"
+    assert "open" in batches.values()
     codes = (
         await db.scalars(select(Organization.uscc).where(Organization.uscc.like("%MA000%")))
     ).all()
