@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Request, Response, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.applications import service
+from api.applications import checks, service, timeline
 from api.applications.schemas import (
     ApplicationCreate,
     ApplicationRead,
@@ -213,7 +213,7 @@ async def read_timeline(
     application_id: uuid.UUID, response: Response, session: SessionDep, principal: CurrentPrincipal
 ) -> list[TimelineEntry]:
     response.headers["Cache-Control"] = PRIVATE_NO_STORE
-    return await service.timeline(session, principal, application_id)
+    return await timeline.timeline(session, principal, application_id)
 
 
 @router.post(
@@ -283,7 +283,7 @@ async def district_recommend(
     return await _read(
         session,
         response,
-        await service.recommend_application(session, principal, application_id, data.reason),
+        await checks.recommend_application(session, principal, application_id, data.reason),
     )
 
 
@@ -303,7 +303,7 @@ async def district_return(
     return await _read(
         session,
         response,
-        await service.return_for_correction(
+        await checks.return_for_correction(
             session, principal, application_id, CheckStep.district, data
         ),
     )
@@ -325,7 +325,7 @@ async def district_reject(
     return await _read(
         session,
         response,
-        await service.reject_application(
+        await checks.reject_application(
             session, principal, application_id, CheckStep.district, data.reason
         ),
     )
@@ -347,7 +347,7 @@ async def formal_accept(
     return await _read(
         session,
         response,
-        await service.accept_application(session, principal, application_id, data.reason),
+        await checks.accept_application(session, principal, application_id, data.reason),
     )
 
 
@@ -367,7 +367,7 @@ async def formal_return(
     return await _read(
         session,
         response,
-        await service.return_for_correction(
+        await checks.return_for_correction(
             session, principal, application_id, CheckStep.formal, data
         ),
     )
@@ -389,7 +389,7 @@ async def formal_reject(
     return await _read(
         session,
         response,
-        await service.reject_application(
+        await checks.reject_application(
             session, principal, application_id, CheckStep.formal, data.reason
         ),
     )

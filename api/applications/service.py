@@ -18,12 +18,9 @@ from api.applications.schemas import (
     ApplicationCreate,
     ApplicationUpdate,
     Eligibility,
-    ReturnRequest,
-    TimelineEntry,
 )
 from api.audit import service as audit
 from api.batches import service as batch_service
-from api.calendar import service as calendar
 from api.errors import (
     Conflict,
     FieldError,
@@ -36,7 +33,6 @@ from api.errors import (
 from api.models import (
     Application,
     ApplicationStatus,
-    AuditEvent,
     Batch,
     CheckStep,
     District,
@@ -118,7 +114,7 @@ def _check_field(batch: Batch, field: str | None) -> None:
         )
 
 
-def _invalid_state(application: Application, wanted: str) -> Conflict:
+def invalid_state(application: Application, wanted: str) -> Conflict:
     return Conflict(
         f"The application is {application.status.value}; {wanted}.",
         code="invalid_state",
@@ -126,7 +122,7 @@ def _invalid_state(application: Application, wanted: str) -> Conflict:
     )
 
 
-async def _record(
+async def record_change(
     session: AsyncSession,
     actor: Principal,
     application: Application,
@@ -284,7 +280,7 @@ async def update_application(
     application.product_key = eligibility.product_key(
         application.product_name_zh, application.model_spec
     )
-    await _record(session, principal, application, "update", before)
+    await record_change(session, principal, application, "update", before)
     return application
 
 
@@ -309,7 +305,7 @@ async def submit_application(
 ) -> Application:
     application = await access.get_editable_application(session, principal, application_id)
     if application.status != S.draft:
-        raise _invalid_state(application, "use resubmit for a returned application")
+        raise invalid_state(application, "use resubmit for a returned application")
     batch_service.ensure_accepting(await batch_service.get_batch(session, application.batch_id))
     result = await eligibility.check(session, application)
     if not result.eligible:
@@ -317,7 +313,7 @@ async def submit_application(
     before = snapshot(application)
     application.status = S.submitted
     application.submitted_at = datetime.now(UTC)
-    await _record(session, principal, application, "submit", before)
+    await record_change(session, principal, application, "submit", before)
     return application
 
 
@@ -327,7 +323,7 @@ async def resubmit_application(
     """A corrected application re-enters the check that returned it."""
     application = await access.get_editable_application(session, principal, application_id)
     if application.status != S.returned:
-        raise _invalid_state(application, "only returned applications are resubmitted")
+        raise invalid_state(application, "only returned applications are resubmitted")
     if is_overdue(application):
         raise Conflict(
             f"The correction deadline {application.return_deadline_on} has passed.",
@@ -344,7 +340,7 @@ async def resubmit_application(
     application.return_reason = None
     application.return_deadline_on = None
     application.submitted_at = datetime.now(UTC)
-    await _record(
+    await record_change(
         session,
         principal,
         application,
@@ -364,146 +360,8 @@ async def withdraw_application(
     if not access.is_owner(principal, application):
         raise NotFound("No such application.")
     if application.status not in WITHDRAWABLE:
-        raise _invalid_state(application, "it can no longer be withdrawn")
+        raise invalid_state(application, "it can no longer be withdrawn")
     before = snapshot(application)
     application.status = S.withdrawn
-    await _record(session, principal, application, "withdraw", before)
+    await record_change(session, principal, application, "withdraw", before)
     return application
-
-
-# --- the checks --------------------------------------------------------------------------------
-
-
-async def _for_check(
-    session: AsyncSession, principal: Principal, application_id: uuid.UUID, step: CheckStep
-) -> Application:
-    """The application, locked, if `principal` performs `step` on it and it waits for it."""
-    application = await access.get_readable_application(
-        session, principal, application_id, lock=True
-    )
-    if step == CheckStep.district:
-        org = await session.get(Organization, application.organization_id)
-        if org is None or org.district not in principal.districts():
-            raise NotFound("No such application.")
-        waiting = S.submitted
-    else:
-        if not principal.is_admin:
-            raise NotFound("No such application.")
-        waiting = S.recommended
-    if application.status != waiting:
-        raise _invalid_state(application, f"the {step.value} check acts on {waiting.value} ones")
-    return application
-
-
-async def _pass_check(
-    session: AsyncSession,
-    principal: Principal,
-    application_id: uuid.UUID,
-    step: CheckStep,
-    target: ApplicationStatus,
-    verb: str,
-    reason: str,
-) -> Application:
-    application = await _for_check(session, principal, application_id, step)
-    before = snapshot(application)
-    application.status = target
-    application.return_step = None
-    application.decision_reason = reason or None
-    await _record(session, principal, application, verb, before, note=reason or None)
-    return application
-
-
-async def return_for_correction(
-    session: AsyncSession,
-    principal: Principal,
-    application_id: uuid.UUID,
-    step: CheckStep,
-    data: ReturnRequest,
-) -> Application:
-    application = await _for_check(session, principal, application_id, step)
-    before = snapshot(application)
-    application.status = S.returned
-    application.return_step = step
-    application.return_reason = data.reason
-    application.return_deadline_on = calendar.add_working_days(today(), data.deadline_working_days)
-    await _record(session, principal, application, f"{step.value}_return", before, note=data.reason)
-    return application
-
-
-async def reject_application(
-    session: AsyncSession,
-    principal: Principal,
-    application_id: uuid.UUID,
-    step: CheckStep,
-    reason: str,
-) -> Application:
-    return await _pass_check(
-        session, principal, application_id, step, S.rejected, f"{step.value}_reject", reason
-    )
-
-
-async def recommend_application(
-    session: AsyncSession, principal: Principal, application_id: uuid.UUID, reason: str
-) -> Application:
-    return await _pass_check(
-        session,
-        principal,
-        application_id,
-        CheckStep.district,
-        S.recommended,
-        "district_recommend",
-        reason,
-    )
-
-
-async def accept_application(
-    session: AsyncSession, principal: Principal, application_id: uuid.UUID, reason: str
-) -> Application:
-    return await _pass_check(
-        session, principal, application_id, CheckStep.formal, S.accepted, "formal_accept", reason
-    )
-
-
-# --- the timeline ----------------------------------------------------------------------------
-
-
-def _actor_kind(action: str) -> str:
-    verb = action.removeprefix("application.")
-    if verb.startswith("district_"):
-        return "district"
-    if verb.startswith("formal_"):
-        return "joint_office"
-    return "applicant"
-
-
-async def timeline(
-    session: AsyncSession, principal: Principal, application_id: uuid.UUID
-) -> list[TimelineEntry]:
-    await access.get_readable_application(session, principal, application_id)
-    events = (
-        await session.scalars(
-            select(AuditEvent)
-            .where(
-                AuditEvent.object_type == "application", AuditEvent.object_id == str(application_id)
-            )
-            .order_by(AuditEvent.id)
-        )
-    ).all()
-    entries = []
-    for event in events:
-        status = event.changes.get("status") or {}
-        if event.action == "application.create":
-            status = {"before": None, "after": S.draft.value}
-        if not status:
-            continue  # edits that did not move the application
-        entries.append(
-            TimelineEntry(
-                at=event.occurred_at,
-                action=event.action.removeprefix("application."),
-                status_before=status.get("before"),
-                status_after=status.get("after"),
-                note=event.changes.get("note"),
-                by=_actor_kind(event.action),
-            )
-        )
-    return entries
