@@ -1,4 +1,29 @@
-"""Cache-Control values of the API conventions."""
+"""Cache-Control values of the API conventions, and ETag/304 for public reads."""
+
+from __future__ import annotations
+
+import hashlib
+
+from fastapi import Request, Response
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
 PUBLIC_CACHE = "public, max-age=60, stale-while-revalidate=300"
 PRIVATE_NO_STORE = "private, no-store"
+
+
+def public_response(
+    request: Request, body: BaseModel | list[BaseModel], headers: dict[str, str] | None = None
+) -> Response:
+    """JSON with a content ETag; `If-None-Match` with that ETag answers 304 without a body."""
+    response = JSONResponse(jsonable_encoder(body), headers=headers)
+    etag = '"' + hashlib.sha256(response.body).hexdigest()[:32] + '"'
+    cache = {"ETag": etag, "Cache-Control": PUBLIC_CACHE}
+    presented = {
+        t.strip().removeprefix("W/") for t in request.headers.get("if-none-match", "").split(",")
+    }
+    if etag in presented:
+        return Response(status_code=304, headers=cache)
+    response.headers.update(cache)
+    return response

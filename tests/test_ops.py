@@ -59,3 +59,16 @@ async def test_districts_are_public_and_cacheable(client: httpx.AsyncClient) -> 
     assert len(districts) == 16
     assert {"code": "haidian", "name_zh": "海淀区", "name_en": "Haidian"} in districts
     assert response.headers["cache-control"].startswith("public")
+
+
+async def test_public_reads_answer_304_to_a_matching_etag(client: httpx.AsyncClient) -> None:
+    for path in ("/api/v1/taxonomy", "/api/v1/taxonomy/districts", "/api/v1/batches"):
+        first = await client.get(path)
+        assert first.status_code == 200
+        etag = first.headers["etag"]
+        again = await client.get(path, headers={"If-None-Match": etag})
+        assert again.status_code == 304, path
+        assert again.content == b""
+        assert again.headers["etag"] == etag
+        changed = await client.get(path, headers={"If-None-Match": '"something-else"'})
+        assert changed.status_code == 200

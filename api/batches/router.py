@@ -9,8 +9,8 @@ from api.batches.schemas import BatchCreate, BatchRead, BatchUpdate
 from api.batches.service import BatchAction
 from api.db import SessionDep
 from api.errors import Forbidden, problem_responses
-from api.http_cache import PRIVATE_NO_STORE, PUBLIC_CACHE
-from api.models import Batch
+from api.http_cache import PRIVATE_NO_STORE, public_response
+from api.models import Batch, BatchStatus
 from api.pagination import Cursor, Limit, Page, build_page, keyset_after
 from api.permissions import AdminPrincipal, OptionalPrincipal
 
@@ -44,7 +44,7 @@ async def list_batches(
     include_drafts: bool = False,
     limit: Limit = 20,
     cursor: Cursor = None,
-) -> Page[BatchRead]:
+) -> Page[BatchRead] | Response:
     if include_drafts and not (principal and principal.is_admin):
         raise Forbidden("Only admins see draft batches.")
     after = keyset_after(cursor, lambda k: (int(k["y"]), int(k["s"])))
@@ -54,9 +54,9 @@ async def list_batches(
     page = build_page(
         request, response, batches, limit, batch_read, lambda b: {"y": b.year, "s": b.sequence}
     )
-    if not include_drafts:
-        response.headers["Cache-Control"] = PUBLIC_CACHE
-    return page
+    if include_drafts:
+        return page
+    return public_response(request, page, headers=dict(response.headers))
 
 
 @router.post(
@@ -79,11 +79,17 @@ async def create_batch(
     summary="Read a batch (public; drafts for admins)",
 )
 async def read_batch(
-    batch_id: uuid.UUID, response: Response, session: SessionDep, principal: OptionalPrincipal
-) -> BatchRead:
+    batch_id: uuid.UUID,
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    principal: OptionalPrincipal,
+) -> BatchRead | Response:
     batch = await service.get_public_batch(session, batch_id, principal)
-    response.headers["Cache-Control"] = PUBLIC_CACHE if principal is None else PRIVATE_NO_STORE
-    return batch_read(batch)
+    if batch.status == BatchStatus.draft:
+        response.headers["Cache-Control"] = PRIVATE_NO_STORE
+        return batch_read(batch)
+    return public_response(request, batch_read(batch))
 
 
 @router.patch(

@@ -3,9 +3,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 
-from api.http_cache import PUBLIC_CACHE
+from api.http_cache import public_response
 from api.taxonomy.data import (
     DEFAULT_FIELDS,
     DISTRICT_LABELS,
@@ -37,13 +37,11 @@ _TAXONOMY = Taxonomy(
 
 
 @router.get("", response_model=Taxonomy, summary="Every bilingual vocabulary (public)")
-async def read_taxonomy(response: Response) -> Taxonomy:
-    response.headers["Cache-Control"] = PUBLIC_CACHE
-    return _TAXONOMY
+async def read_taxonomy(request: Request) -> Response:
+    return public_response(request, _TAXONOMY)
 
 
 @router.get("/districts", response_model=list[DistrictRead], summary="Beijing's 16 districts")
-async def list_districts(response: Response) -> list[DistrictRead]:
+async def list_districts(request: Request) -> Response:
     """Public."""
-    response.headers["Cache-Control"] = PUBLIC_CACHE
-    return _DISTRICTS
+    return public_response(request, list(_DISTRICTS))
