@@ -32,6 +32,14 @@ export const PROBLEM_CODES = [
   'self_deactivation',
   'network_error',
   'http_error',
+  'invalid_state',
+  'invalid_transition',
+  'batch_not_open',
+  'outside_application_window',
+  'not_eligible',
+  'deadline_passed',
+  'payload_too_large',
+  'unsupported_media_type',
 ] as const
 
 export type ProblemCode = (typeof PROBLEM_CODES)[number]
@@ -45,6 +53,24 @@ const FIELD_CODE_KEYS: Record<string, string> = {
   uscc_taken: 'problems.uscc_taken',
   weak_password: 'problems.weak_password',
   self_deactivation: 'problems.self_deactivation',
+  // Pydantic's codes on application and batch inputs.
+  string_too_short: 'validation.tooShort',
+  string_too_long: 'validation.tooLong',
+  too_short: 'validation.atLeastOneRow',
+  greater_than_equal: 'validation.outOfRange',
+  less_than_equal: 'validation.outOfRange',
+  decimal_parsing: 'validation.decimal',
+  decimal_max_places: 'validation.decimal',
+  decimal_max_digits: 'validation.decimal',
+  decimal_whole_digits: 'validation.decimal',
+  date_parsing: 'validation.date',
+  date_from_datetime_parsing: 'validation.date',
+  int_parsing: 'validation.integer',
+  enum: 'validation.choice',
+  unknown_field: 'validation.choice',
+  duplicate_field: 'validation.duplicate',
+  field_not_offered: 'validation.fieldNotOffered',
+  window_order: 'batches.windowOrder',
 }
 
 /** Codes that answer for a single field even when the problem carries no `errors[]`. */

@@ -58,9 +58,33 @@ describe('AppHeader', () => {
 
   it('shows the admin pages, the user and logout to an admin', async () => {
     const wrapper = await mountHeader(admin())
-    expect(testIds(wrapper)).toEqual(['nav-home', 'nav-workbench', 'nav-users', 'nav-audit'])
+    expect(testIds(wrapper)).toEqual([
+      'nav-home',
+      'nav-workbench',
+      'nav-batches',
+      'nav-formal-review',
+      'nav-users',
+      'nav-audit',
+    ])
+    expect(wrapper.find('[data-testid=nav-formal-review]').text()).toBe('形式审查')
     expect(wrapper.find('[data-testid=current-user]').text()).toBe('王管理')
     expect(wrapper.find('[data-testid=logout]').exists()).toBe(true)
+  })
+
+  it('shows an applicant their applications and organisation', async () => {
+    const me = admin()
+    me.roles[0]!.role = 'applicant'
+    const wrapper = await mountHeader(me)
+    expect(testIds(wrapper)).toEqual(['nav-home', 'nav-workbench', 'nav-applications', 'nav-organization'])
+    expect(wrapper.find('[data-testid=nav-applications]').text()).toBe('我的申报')
+  })
+
+  it('shows a district officer the district check queue', async () => {
+    const me = admin()
+    me.roles[0]!.role = 'district_officer'
+    const wrapper = await mountHeader(me)
+    expect(testIds(wrapper)).toEqual(['nav-home', 'nav-workbench', 'nav-district-queue'])
+    expect(wrapper.find('[data-testid=nav-district-queue]').text()).toBe('区级初审')
   })
 
   it('hides the admin pages from other roles', async () => {

@@ -12,7 +12,18 @@ vi.mock('@/router/publicPages', () => {
 })
 vi.mock('@/router/staffPages', () => {
   const Stub = { render: () => null }
-  return { WorkbenchPage: Stub, UsersPage: Stub, AuditPage: Stub }
+  return {
+    WorkbenchPage: Stub,
+    UsersPage: Stub,
+    AuditPage: Stub,
+    OrganizationPage: Stub,
+    MyApplicationsPage: Stub,
+    NewApplicationPage: Stub,
+    ApplicationPage: Stub,
+    ReviewQueuePage: Stub,
+    ReviewPage: Stub,
+    BatchesPage: Stub,
+  }
 })
 
 function user(...roles: Role[]): Me {
@@ -77,6 +88,37 @@ describe('router guard', () => {
     const router = routerFor(user('admin'))
     await router.push('/admin/audit')
     expect(router.currentRoute.value.name).toBe('audit')
+  })
+
+  it('gives each intake screen to its role only', async () => {
+    const cases: [string, Role, string][] = [
+      ['/applications', 'applicant', 'applications'],
+      ['/applications/new', 'applicant', 'application-new'],
+      ['/applications/a1', 'applicant', 'application'],
+      ['/organization', 'applicant', 'organization'],
+      ['/district/queue', 'district_officer', 'district-queue'],
+      ['/district/applications/a1', 'district_officer', 'district-application'],
+      ['/admin/batches', 'admin', 'batches'],
+      ['/admin/formal-review', 'admin', 'formal-review'],
+      ['/admin/formal-review/a1', 'admin', 'formal-application'],
+    ]
+    for (const [path, role, name] of cases) {
+      const allowed = routerFor(user(role))
+      await allowed.push(path)
+      expect(allowed.currentRoute.value.name, path).toBe(name)
+      const other = role === 'admin' ? 'district_officer' : role === 'applicant' ? 'expert' : 'applicant'
+      const denied = routerFor(user(other as Role))
+      await denied.push(path)
+      expect(denied.currentRoute.value.name, `${path} as ${other}`).toBe('forbidden')
+    }
+  })
+
+  it('passes the check step to the shared queue and review screens', () => {
+    const router = routerFor(user('admin'))
+    const district = router.resolve('/district/queue').matched[0]!
+    const formal = router.resolve('/admin/formal-review/a1').matched[0]!
+    expect(district.props.default).toEqual({ step: 'district' })
+    expect(formal.props.default).toEqual({ step: 'formal' })
   })
 
   it('treats a failing user lookup as anonymous', async () => {
