@@ -65,6 +65,8 @@ export function useAttachments(applicationId: Ref<string>) {
       (await client.get<{ 200: AttachmentRead[] }>({ url: base(applicationId.value) }))
         .data as AttachmentRead[],
     enabled: computed(() => !!applicationId.value),
+    // The panel says itself when the list cannot be loaded.
+    meta: LOCAL_ERRORS,
   })
 }
 
