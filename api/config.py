@@ -5,6 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -69,6 +70,14 @@ class Settings(BaseSettings):
     log_json: bool = Field(True, description="JSON logs (structlog); false for console output.")
     load_demo_in_production: bool = Field(
         False, description="Allow `firstset load-demo` when environment=production."
+    )
+    storage_backend: Literal["local"] = Field(
+        "local",
+        description="Where attachment bytes live: `local` keeps them under var_dir/files "
+        "(content-addressed by sha256); S3-compatible storage comes later.",
+    )
+    attachment_max_bytes: int = Field(
+        20 * 1024 * 1024, gt=0, description="Largest attachment accepted, in bytes (20 MiB)."
     )
 
     @model_validator(mode="after")
