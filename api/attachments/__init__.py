@@ -1,0 +1,1 @@
+"""Attachments of applications: upload, list, download, delete."""
