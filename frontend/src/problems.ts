@@ -40,6 +40,7 @@ export const PROBLEM_CODES = [
   'deadline_passed',
   'payload_too_large',
   'unsupported_media_type',
+  'file_missing',
 ] as const
 
 export type ProblemCode = (typeof PROBLEM_CODES)[number]
@@ -71,6 +72,7 @@ const FIELD_CODE_KEYS: Record<string, string> = {
   duplicate_field: 'validation.duplicate',
   field_not_offered: 'validation.fieldNotOffered',
   window_order: 'batches.windowOrder',
+  empty_file: 'attachments.problem.empty',
 }
 
 /** Codes that answer for a single field even when the problem carries no `errors[]`. */

@@ -605,6 +605,7 @@ const en: MessageSchema = {
     deadline_passed: 'The correction deadline has passed; the application cannot be resubmitted.',
     payload_too_large: 'The file is larger than the 20 MB limit.',
     unsupported_media_type: 'Only PDF, PNG and JPEG files are accepted.',
+    file_missing: 'The file of this attachment is missing; please contact an administrator.',
   },
 }
 

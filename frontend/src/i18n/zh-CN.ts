@@ -604,6 +604,7 @@ const zhCN = {
     deadline_passed: '补正期限已过，无法再次提交。',
     payload_too_large: '文件超过 20 MB 上限。',
     unsupported_media_type: '仅支持 PDF、PNG、JPEG 格式的文件。',
+    file_missing: '附件文件缺失，请联系管理员。',
   },
 }
 
