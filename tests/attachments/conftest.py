@@ -5,10 +5,10 @@ from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
-from fastapi.routing import APIRoute
+from fastapi.routing import APIRoute, iter_route_contexts
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from api.attachments.router import router as attachments_router
+from api.attachments import router as attachments
 from api.config import get_settings
 from api.main import create_app
 from api.storage import LocalStorage, get_storage
@@ -21,10 +21,11 @@ def app(engine: AsyncEngine) -> FastAPI:
     """The app with the attachment routes, whether or not `api.main` mounts them yet."""
     application = create_app()
     mounted = any(
-        isinstance(route, APIRoute) and route.endpoint.__module__ == "api.attachments.router"
-        for route in application.routes
+        isinstance(ctx.original_route, APIRoute)
+        and ctx.original_route.endpoint.__module__ == attachments.__name__
+        for ctx in iter_route_contexts(application.routes)
     )
-    return application if mounted else create_app(extra_routers=[attachments_router])
+    return application if mounted else create_app(extra_routers=[attachments.router])
 
 
 @pytest.fixture
