@@ -399,6 +399,8 @@ const en: MessageSchema = {
     heading: 'Eligibility self-check',
     run: 'Check again',
     intro: 'Before you submit, each eligibility rule of the program is checked against your application.',
+    introRead: 'Each eligibility rule of the program, checked against this application.',
+    allMet: 'Every rule is met.',
     allPassed: 'Every rule is met; you can submit.',
     someFailed: '{n} rule(s) not met yet.',
     passed: 'passed',

@@ -398,6 +398,8 @@ const zhCN = {
     heading: '资格自查',
     run: '重新自查',
     intro: '提交前，系统按认定条件逐项检查您的申报。',
+    introRead: '按认定条件逐项检查本申报的结果。',
+    allMet: '全部条件均已满足。',
     allPassed: '全部条件均已满足，可以提交。',
     someFailed: '还有 {n} 项条件未满足。',
     passed: '通过',

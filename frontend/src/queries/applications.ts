@@ -75,6 +75,8 @@ export function useApplications(filters: Ref<ApplicationFilters>) {
       ).data,
     initialPageParam: null as string | null,
     getNextPageParam: (last) => last.next ?? null,
+    // Others move applications along (the district, the joint office): look again on each visit.
+    staleTime: 0,
   })
 }
 
@@ -89,6 +91,7 @@ export function useApplication(id: Ref<string>) {
     queryKey: computed(() => queryKeys.applications.detail(id.value)),
     queryFn: () => fetchApplication(id.value),
     enabled: computed(() => !!id.value),
+    staleTime: 0,
   })
 }
 
@@ -162,6 +165,7 @@ export function useTimeline(id: Ref<string>) {
     queryFn: async () =>
       (await applicationsReadTimeline({ path: { application_id: id.value } })).data,
     enabled: computed(() => !!id.value),
+    staleTime: 0,
   })
 }
 
