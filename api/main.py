@@ -16,6 +16,7 @@ from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 
 from api.applications.router import router as applications_router
+from api.attachments.router import router as attachments_router
 from api.audit.router import router as audit_router
 from api.auth.router import router as auth_router
 from api.batches.router import router as batches_router
@@ -141,6 +142,7 @@ def create_app(
         taxonomy_router,
         batches_router,
         applications_router,
+        attachments_router,
         *extra_routers,
     ):
         app.include_router(router, prefix=API_PREFIX)

@@ -68,6 +68,10 @@ ACCESS: dict[str, Access] = {
     "POST /api/v1/applications/{application_id}/formal/accept": Access.admin,
     "POST /api/v1/applications/{application_id}/formal/return": Access.admin,
     "POST /api/v1/applications/{application_id}/formal/reject": Access.admin,
+    "POST /api/v1/applications/{application_id}/attachments": Access.applicant,
+    "GET /api/v1/applications/{application_id}/attachments": Access.login,
+    "GET /api/v1/applications/{application_id}/attachments/{attachment_id}": Access.login,
+    "DELETE /api/v1/applications/{application_id}/attachments/{attachment_id}": Access.applicant,
 }
 ROLE_ACCESS = {
     Access.admin: Role.admin,

@@ -285,6 +285,48 @@ export type ApplicationUpdate = {
 };
 
 /**
+ * AttachmentKind
+ */
+export type AttachmentKind = 'application_form' | 'test_report' | 'novelty_search' | 'licence' | 'other';
+
+/**
+ * AttachmentRead
+ */
+export type AttachmentRead = {
+    /**
+     * Id
+     */
+    id: string;
+    kind: AttachmentKind;
+    /**
+     * Filename
+     *
+     * The sanitised file name the download is offered under.
+     */
+    filename: string;
+    /**
+     * Content Type
+     *
+     * The type found by the file's content.
+     */
+    content_type: string;
+    /**
+     * Size Bytes
+     */
+    size_bytes: number;
+    /**
+     * Sha256
+     *
+     * Hex SHA-256 of the content.
+     */
+    sha256: string;
+    /**
+     * Created At
+     */
+    created_at: string;
+};
+
+/**
  * AuditRead
  */
 export type AuditRead = {
@@ -2716,6 +2758,201 @@ export type ApplicationsFormalRejectResponses = {
 };
 
 export type ApplicationsFormalRejectResponse = ApplicationsFormalRejectResponses[keyof ApplicationsFormalRejectResponses];
+
+export type AttachmentsListAttachmentsData = {
+    body?: never;
+    path: {
+        /**
+         * Application Id
+         */
+        application_id: string;
+    };
+    query?: never;
+    url: '/api/v1/applications/{application_id}/attachments';
+};
+
+export type AttachmentsListAttachmentsErrors = {
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Not Found
+     */
+    404: Problem;
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+};
+
+export type AttachmentsListAttachmentsError = AttachmentsListAttachmentsErrors[keyof AttachmentsListAttachmentsErrors];
+
+export type AttachmentsListAttachmentsResponses = {
+    /**
+     * Response Attachments-List Attachments
+     *
+     * Successful Response
+     */
+    200: Array<AttachmentRead>;
+};
+
+export type AttachmentsListAttachmentsResponse = AttachmentsListAttachmentsResponses[keyof AttachmentsListAttachmentsResponses];
+
+export type AttachmentsUploadAttachmentData = {
+    /**
+     * AttachmentUpload
+     */
+    body: {
+        kind: AttachmentKind;
+        /**
+         * A PDF, PNG or JPEG file; the type is judged by content.
+         */
+        file: Blob | File;
+    };
+    path: {
+        /**
+         * Application Id
+         */
+        application_id: string;
+    };
+    query?: never;
+    url: '/api/v1/applications/{application_id}/attachments';
+};
+
+export type AttachmentsUploadAttachmentErrors = {
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
+     * Not Found
+     */
+    404: Problem;
+    /**
+     * Conflict
+     */
+    409: Problem;
+    /**
+     * Request Entity Too Large
+     */
+    413: Problem;
+    /**
+     * Unsupported Media Type
+     */
+    415: Problem;
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+};
+
+export type AttachmentsUploadAttachmentError = AttachmentsUploadAttachmentErrors[keyof AttachmentsUploadAttachmentErrors];
+
+export type AttachmentsUploadAttachmentResponses = {
+    /**
+     * Successful Response
+     */
+    201: AttachmentRead;
+};
+
+export type AttachmentsUploadAttachmentResponse = AttachmentsUploadAttachmentResponses[keyof AttachmentsUploadAttachmentResponses];
+
+export type AttachmentsDeleteAttachmentData = {
+    body?: never;
+    path: {
+        /**
+         * Application Id
+         */
+        application_id: string;
+        /**
+         * Attachment Id
+         */
+        attachment_id: string;
+    };
+    query?: never;
+    url: '/api/v1/applications/{application_id}/attachments/{attachment_id}';
+};
+
+export type AttachmentsDeleteAttachmentErrors = {
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
+     * Not Found
+     */
+    404: Problem;
+    /**
+     * Conflict
+     */
+    409: Problem;
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+};
+
+export type AttachmentsDeleteAttachmentError = AttachmentsDeleteAttachmentErrors[keyof AttachmentsDeleteAttachmentErrors];
+
+export type AttachmentsDeleteAttachmentResponses = {
+    /**
+     * Successful Response
+     */
+    204: void;
+};
+
+export type AttachmentsDeleteAttachmentResponse = AttachmentsDeleteAttachmentResponses[keyof AttachmentsDeleteAttachmentResponses];
+
+export type AttachmentsDownloadAttachmentData = {
+    body?: never;
+    path: {
+        /**
+         * Application Id
+         */
+        application_id: string;
+        /**
+         * Attachment Id
+         */
+        attachment_id: string;
+    };
+    query?: never;
+    url: '/api/v1/applications/{application_id}/attachments/{attachment_id}';
+};
+
+export type AttachmentsDownloadAttachmentErrors = {
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Not Found
+     */
+    404: Problem;
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+};
+
+export type AttachmentsDownloadAttachmentError = AttachmentsDownloadAttachmentErrors[keyof AttachmentsDownloadAttachmentErrors];
+
+export type AttachmentsDownloadAttachmentResponses = {
+    /**
+     * The file, as an attachment.
+     */
+    200: Blob | File;
+};
+
+export type AttachmentsDownloadAttachmentResponse = AttachmentsDownloadAttachmentResponses[keyof AttachmentsDownloadAttachmentResponses];
 
 export type OpsHealthzData = {
     body?: never;
