@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import re
 from pathlib import Path
@@ -24,7 +25,11 @@ def server_uri(pgdata: Path, database: str = DEFAULT_DATABASE) -> str:
         raise ValueError(f"not a plain database name: {database!r}")
 
     pgdata.parent.mkdir(parents=True, exist_ok=True)
-    server = get_server(pgdata, cleanup_mode="stop")
+    # pgserver creates the data directory without tolerating a concurrent creator, and test
+    # workers or a server and its worker start together: serialise the first start.
+    with open(pgdata.parent / f".{pgdata.name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        server = get_server(pgdata, cleanup_mode="stop")
     socket_dir = parse_qs(urlsplit(server.get_uri()).query)["host"][0]
     # psql takes no bind parameters; the name was checked to be a plain identifier above.
     existing = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{database}';")  # noqa: S608
