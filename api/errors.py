@@ -84,6 +84,14 @@ class PreconditionFailed(AppError):
     status_code, code, title = 412, "precondition_failed", "Precondition failed"
 
 
+class PayloadTooLarge(AppError):
+    status_code, code, title = 413, "payload_too_large", "Payload too large"
+
+
+class UnsupportedMediaType(AppError):
+    status_code, code, title = 415, "unsupported_media_type", "Unsupported media type"
+
+
 class PreconditionRequired(AppError):
     status_code, code, title = 428, "precondition_required", "Precondition required"
 

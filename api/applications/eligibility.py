@@ -8,10 +8,10 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.applications.schemas import Eligibility, EligibilityRule
+from api.attachments.service import attachment_kinds_present
 from api.models import (
     Application,
     ApplicationStatus,
-    Attachment,
     AttachmentKind,
     Organization,
     TechnicalLevel,
@@ -153,15 +153,7 @@ async def check(session: AsyncSession, application: Application) -> Eligibility:
         )
     )
 
-    kinds = set(
-        (
-            await session.scalars(
-                select(Attachment.kind)
-                .where(Attachment.application_id == application.id)
-                .distinct()
-            )
-        ).all()
-    )
+    kinds = await attachment_kinds_present(session, application.id)
     absent = [k for k in REQUIRED_ATTACHMENTS if k not in kinds]
     rules.append(
         _rule(

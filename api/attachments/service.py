@@ -18,7 +18,7 @@ from api.applications import access
 from api.attachments import sniff
 from api.attachments.formdata import MultipartError, MultipartReader, PartInfo, boundary_of
 from api.audit import service as audit
-from api.errors import AppError, NotFound, field_error
+from api.errors import NotFound, PayloadTooLarge, UnsupportedMediaType, field_error
 from api.models import Application, Attachment, AttachmentKind
 from api.permissions import Principal
 from api.storage import CHUNK_BYTES, BlobStorage
@@ -31,14 +31,6 @@ SPOOL_MEMORY_BYTES = 1024 * 1024
 # against "store this blob and reference it" for the same sha256.
 BLOB_LOCK_NAMESPACE = 0x46534154
 NO_SUCH_ATTACHMENT = "No such attachment."
-
-
-class PayloadTooLarge(AppError):
-    status_code, code, title = 413, "payload_too_large", "Payload too large"
-
-
-class UnsupportedMediaType(AppError):
-    status_code, code, title = 415, "unsupported_media_type", "Unsupported media type"
 
 
 @dataclass(slots=True)

@@ -5,27 +5,11 @@ from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
-from fastapi.routing import APIRoute, iter_route_contexts
-from sqlalchemy.ext.asyncio import AsyncEngine
 
-from api.attachments import router as attachments
 from api.config import get_settings
-from api.main import create_app
 from api.storage import LocalStorage, get_storage
 
 SMALL_LIMIT = 4096
-
-
-@pytest.fixture(scope="session")
-def app(engine: AsyncEngine) -> FastAPI:
-    """The app with the attachment routes, whether or not `api.main` mounts them yet."""
-    application = create_app()
-    mounted = any(
-        isinstance(ctx.original_route, APIRoute)
-        and ctx.original_route.endpoint.__module__ == attachments.__name__
-        for ctx in iter_route_contexts(application.routes)
-    )
-    return application if mounted else create_app(extra_routers=[attachments.router])
 
 
 @pytest.fixture

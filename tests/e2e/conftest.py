@@ -47,6 +47,7 @@ def live_server() -> Iterator[str]:
     subprocess.run([*cli, "migrate"], env=env, check=True, capture_output=True, timeout=120)
     subprocess.run([*cli, "load-demo"], env=env, check=True, capture_output=True, timeout=120)
     port = dbutil.free_port()
+    (ROOT / "var").mkdir(exist_ok=True)
     log = (ROOT / "var" / f"e2e-server-{worker}.log").open("w")
     process = subprocess.Popen(
         [*cli, "serve", "--port", str(port), "--workers", "1"],

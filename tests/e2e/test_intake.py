@@ -6,22 +6,14 @@ at 375 px."""
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 from axe_playwright_python.async_playwright import Axe
-from fastapi import FastAPI
-from fastapi.routing import APIRoute, iter_route_contexts
 from playwright.async_api import Browser, Page, expect
 
-from tests import dbutil
 from tests.e2e.test_shell import DESKTOP, PHONE, log_in, new_page
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
@@ -31,77 +23,6 @@ DISTRICT = "district@demo.firstset.cn"
 ADMIN = "admin@demo.firstset.cn"
 ATTACHMENT_KINDS = ("application_form", "test_report", "novelty_search")
 RETURN_REASON = "请补充第三方检测报告的盖章原件，并核对重复定位精度指标。"
-
-
-def app_with_attachments() -> FastAPI:
-    """The app with the attachment routes mounted (uvicorn factory, see `live_server`)."""
-    from api.attachments import router as attachments
-    from api.main import create_app
-
-    return create_app(extra_routers=[attachments.router])
-
-
-def attachments_mounted() -> bool:
-    from api.attachments import router as attachments
-    from api.main import create_app
-
-    return any(
-        isinstance(ctx.original_route, APIRoute)
-        and ctx.original_route.endpoint.__module__ == attachments.__name__
-        for ctx in iter_route_contexts(create_app().routes)
-    )
-
-
-@pytest.fixture(scope="module")
-def live_server(live_server: str) -> Iterator[str]:
-    """The shared live server — or, while `api.main` does not mount the attachment routes yet,
-    one that does (as tests/attachments/conftest.py does), so the applicant can upload."""
-    if attachments_mounted():
-        yield live_server
-        return
-    name = "firstset_e2e_intake"
-    url = dbutil.recreate_database(name)
-    env = {**os.environ, "DATABASE_URL": url, "ENVIRONMENT": "test", "LOG_LEVEL": "WARNING"}
-    cli = [sys.executable, "-m", "api.cli"]
-    subprocess.run([*cli, "migrate"], env=env, check=True, capture_output=True, timeout=120)
-    subprocess.run([*cli, "load-demo"], env=env, check=True, capture_output=True, timeout=120)
-    port = dbutil.free_port()
-    log = (dbutil.ROOT / "var" / "e2e-intake-server.log").open("w")
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            f"{__name__}:app_with_attachments",
-            "--factory",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-        ],
-        env=env,
-        cwd=dbutil.ROOT,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline or process.poll() is not None:
-                pytest.fail(f"intake live server did not start; see {log.name}")
-            time.sleep(0.2)
-        yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=15)
-        log.close()
-        dbutil.drop_database(name)
 
 
 def minimal_pdf(title: str) -> bytes:
