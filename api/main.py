@@ -20,14 +20,18 @@ from api.attachments.router import router as attachments_router
 from api.audit.router import router as audit_router
 from api.auth.router import router as auth_router
 from api.batches.router import router as batches_router
+from api.calendar.router import router as calendar_router
 from api.config import Settings, get_settings
 from api.db import database
 from api.errors import PROBLEM_MEDIA_TYPE, FieldError, Problem, install_error_handlers
+from api.experts.router import router as experts_router
 from api.frontend_app import mount_frontend
 from api.logs import configure_logging
 from api.middleware import RequestContextMiddleware
 from api.ops.router import router as ops_router
 from api.organizations.router import router as organizations_router
+from api.publicity.router import router as publicity_router
+from api.review.router import router as review_router
 from api.taxonomy.router import router as taxonomy_router
 from api.users.router import router as users_router
 
@@ -143,6 +147,10 @@ def create_app(
         batches_router,
         applications_router,
         attachments_router,
+        calendar_router,
+        experts_router,
+        review_router,
+        publicity_router,
         *extra_routers,
     ):
         app.include_router(router, prefix=API_PREFIX)

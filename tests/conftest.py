@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
@@ -27,13 +27,15 @@ def worker_id_suffix(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture(scope="session")
-def database_url(worker_id_suffix: str) -> str:
+def database_url() -> Iterator[str]:
     """A freshly migrated database for this test worker."""
-    url = dbutil.recreate_database(f"firstset_test_{worker_id_suffix}")
+    name = dbutil.run_database("test")
+    url = dbutil.recreate_database(name)
     command.upgrade(dbutil.alembic_config(url), "head")
     os.environ["DATABASE_URL"] = url
     get_settings.cache_clear()
-    return url
+    yield url
+    dbutil.drop_database(name)
 
 
 @pytest.fixture(scope="session")
@@ -99,7 +101,7 @@ async def committing_app(
 ) -> AsyncIterator[tuple[FastAPI, async_sessionmaker[AsyncSession]]]:
     """An app on a database of its own whose requests really commit — for races across
     connections, which the rolled-back test transaction cannot show."""
-    name = f"firstset_commit_{worker_id_suffix}"
+    name = dbutil.run_database("commit")
     url = dbutil.recreate_database(name)
     await asyncio.to_thread(command.upgrade, dbutil.alembic_config(url), "head")
     own_engine = build_engine(url, pool_size=10, max_overflow=10)

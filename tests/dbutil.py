@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import os
+import uuid
 from pathlib import Path
 
 import psycopg
 from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parent.parent
+# Test runs may share a server (several checkouts, CI beside a developer): every database a run
+# creates carries the run's id and the xdist worker's name.
+_RUN = (os.environ.get("PYTEST_XDIST_TESTRUNUID") or uuid.uuid4().hex)[:8]
+
+
+def run_database(purpose: str) -> str:
+    return f"firstset_{purpose}_{_RUN}_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
 
 
 def server_url() -> str:

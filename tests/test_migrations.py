@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
@@ -20,7 +18,7 @@ def _sync_url(url: str) -> str:
 
 
 def test_upgrade_downgrade_upgrade_and_no_drift() -> None:
-    name = f"firstset_migrations_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+    name = dbutil.run_database("migrations")
     url = dbutil.recreate_database(name)
     config = dbutil.alembic_config(url)
     engine = create_engine(_sync_url(url))

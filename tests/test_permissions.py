@@ -5,9 +5,11 @@ A route without an entry in ACCESS fails the suite, so each new route must state
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 import re
 import uuid
-from enum import Enum
+from pathlib import Path
 
 import httpx
 import pytest
@@ -16,18 +18,10 @@ from fastapi.routing import APIRoute, iter_route_contexts
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.models import Role
+from tests.access import ROLE_ACCESS, Access
 from tests.factories.identity import logged_in
 
-
-class Access(Enum):
-    public = "public"
-    login = "login"
-    admin = "admin"
-    applicant = "applicant"
-    district_officer = "district_officer"
-
-
-ACCESS: dict[str, Access] = {
+CORE_ACCESS: dict[str, Access] = {
     "GET /healthz": Access.public,
     "GET /readyz": Access.public,
     "GET /metrics": Access.public,
@@ -73,11 +67,19 @@ ACCESS: dict[str, Access] = {
     "GET /api/v1/applications/{application_id}/attachments/{attachment_id}": Access.login,
     "DELETE /api/v1/applications/{application_id}/attachments/{attachment_id}": Access.applicant,
 }
-ROLE_ACCESS = {
-    Access.admin: Role.admin,
-    Access.applicant: Role.applicant,
-    Access.district_officer: Role.district_officer,
-}
+
+def domain_access() -> dict[str, Access]:
+    """Each domain states its routes in `tests/<domain>/access.py` as `ACCESS`."""
+    merged: dict[str, Access] = {}
+    for module in pkgutil.iter_modules([str(Path(__file__).parent)]):
+        if module.ispkg and (Path(__file__).parent / module.name / "access.py").exists():
+            entries = importlib.import_module(f"tests.{module.name}.access").ACCESS
+            assert not merged.keys() & entries.keys(), f"{module.name} repeats a route"
+            merged.update(entries)
+    return merged
+
+
+ACCESS = {**CORE_ACCESS, **domain_access()}
 
 CALLERS: list[Role | None] = [None, *Role]
 

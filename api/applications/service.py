@@ -30,6 +30,7 @@ from api.errors import (
     Unprocessable,
     field_error,
 )
+from api.events import service as events
 from api.models import (
     Application,
     ApplicationStatus,
@@ -142,6 +143,19 @@ async def record_change(
         after=snapshot(application),
         note=note,
     )
+    if before.get("status") != application.status:
+        await events.emit(
+            session,
+            "application.status_changed",
+            object_type="application",
+            object_id=application.id,
+            payload={
+                "application_id": application.id,
+                "batch_id": application.batch_id,
+                "from": before.get("status"),
+                "to": application.status,
+            },
+        )
 
 
 # --- reads -----------------------------------------------------------------------------------

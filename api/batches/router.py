@@ -4,7 +4,7 @@ import uuid
 
 from fastapi import APIRouter, Request, Response, status
 
-from api.batches import service
+from api.batches import lifecycle, service
 from api.batches.schemas import BatchCreate, BatchRead, BatchUpdate
 from api.batches.service import BatchAction
 from api.db import SessionDep
@@ -113,4 +113,4 @@ async def update_batch(
 async def transition_batch(
     batch_id: uuid.UUID, action: BatchAction, session: SessionDep, principal: AdminPrincipal
 ) -> BatchRead:
-    return batch_read(await service.transition_batch(session, principal, batch_id, action))
+    return batch_read(await lifecycle.transition(session, principal, batch_id, action))

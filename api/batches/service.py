@@ -4,7 +4,7 @@ announced → archived. One named function per transition."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from enum import StrEnum
 
@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.audit import service as audit
 from api.batches.schemas import BatchCreate, BatchUpdate
 from api.errors import Conflict, NotFound, field_error
+from api.events import service as events
 from api.models import Batch, BatchStatus
 from api.permissions import Principal
 
@@ -168,9 +169,18 @@ async def update_batch(
     return batch
 
 
+TransitionHook = Callable[[AsyncSession, Principal, Batch], Awaitable[None]]
+
+
 async def transition_batch(
-    session: AsyncSession, actor: Principal, batch_id: uuid.UUID, action: BatchAction
+    session: AsyncSession,
+    actor: Principal,
+    batch_id: uuid.UUID,
+    action: BatchAction,
+    before_change: TransitionHook | None = None,
 ) -> Batch:
+    """`before_change` runs on the locked batch, still in its old state, once the move is known
+    to be legal: it refuses with a problem or does the work the move implies (see lifecycle)."""
     batch = await get_batch(session, batch_id, lock=True)
     source, target = TRANSITIONS[action]
     if batch.status != source:
@@ -180,6 +190,8 @@ async def transition_batch(
             code="invalid_transition",
             extra={"current_state": batch.status.value},
         )
+    if before_change is not None:
+        await before_change(session, actor, batch)
     batch.status = target
     await session.flush()
     await audit.record(
@@ -190,5 +202,12 @@ async def transition_batch(
         object_id=batch.id,
         before={"status": source},
         after={"status": target},
+    )
+    await events.emit(
+        session,
+        "batch.status_changed",
+        object_type="batch",
+        object_id=batch.id,
+        payload={"batch_id": batch.id, "from": source, "to": target},
     )
     return batch

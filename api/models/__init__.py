@@ -11,27 +11,63 @@ from api.models.application import (
 )
 from api.models.audit import AuditEvent
 from api.models.base import Base
-from api.models.batch import Batch, BatchStatus
+from api.models.batch import AggregationRule, Batch, BatchStatus
+from api.models.calendar import CalendarDay, CalendarSource, CalendarYear
+from api.models.event import OutboxEvent
 from api.models.organization import District, Organization, OrganizationKind
+from api.models.publicity import Objection, ObjectionStatus
+from api.models.review import (
+    AssignmentDraw,
+    AssignmentSource,
+    AssignmentStatus,
+    ExpertAttestation,
+    ExpertAvailability,
+    ExpertConflict,
+    ExpertProfile,
+    Recommendation,
+    Review,
+    ReviewAssignment,
+    ReviewStatus,
+    RubricCriterion,
+)
 from api.models.user import Locale, Membership, Role, User, UserSession
 
 __all__ = [
+    "AggregationRule",
     "Application",
     "ApplicationStatus",
+    "AssignmentDraw",
+    "AssignmentSource",
+    "AssignmentStatus",
     "Attachment",
     "AttachmentKind",
     "AuditEvent",
     "Base",
     "Batch",
     "BatchStatus",
+    "CalendarDay",
+    "CalendarSource",
+    "CalendarYear",
     "CheckStep",
     "District",
+    "ExpertAttestation",
+    "ExpertAvailability",
+    "ExpertConflict",
+    "ExpertProfile",
     "Locale",
     "Membership",
+    "Objection",
+    "ObjectionStatus",
     "Organization",
     "OrganizationKind",
+    "OutboxEvent",
     "ProductType",
+    "Recommendation",
+    "Review",
+    "ReviewAssignment",
+    "ReviewStatus",
     "Role",
+    "RubricCriterion",
     "TechnicalLevel",
     "User",
     "UserSession",

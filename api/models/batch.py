@@ -1,10 +1,18 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, DateTime, SmallInteger, String, UniqueConstraint
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Date,
+    DateTime,
+    SmallInteger,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from api.models.base import Base, TimestampMixin, UUIDPk, str_enum
@@ -21,6 +29,14 @@ class BatchStatus(StrEnum):
     archived = "archived"
 
 
+class AggregationRule(StrEnum):
+    mean = "mean"
+    median = "median"
+    # Drops one highest and one lowest total when there are at least 5 reviews
+    # (去掉一个最高分和一个最低分).
+    trimmed_mean = "trimmed_mean"
+
+
 class Batch(TimestampMixin, Base):
     """A yearly call for applications (批次)."""
 
@@ -30,6 +46,7 @@ class Batch(TimestampMixin, Base):
         CheckConstraint("opens_at < closes_at", name="window_order"),
         CheckConstraint("publicity_working_days BETWEEN 1 AND 30", name="publicity_days"),
         CheckConstraint("reviewers_per_application BETWEEN 1 AND 15", name="reviewers"),
+        CheckConstraint("max_assignments_per_expert BETWEEN 1 AND 200", name="expert_cap"),
     )
 
     id: Mapped[UUIDPk]
@@ -45,3 +62,14 @@ class Batch(TimestampMixin, Base):
     status: Mapped[BatchStatus] = mapped_column(
         str_enum(BatchStatus, "batch_status"), server_default=BatchStatus.draft.value
     )
+    aggregation_rule: Mapped[AggregationRule] = mapped_column(
+        str_enum(AggregationRule, "aggregation_rule"),
+        server_default=AggregationRule.trimmed_mean.value,
+    )
+    max_assignments_per_expert: Mapped[int] = mapped_column(SmallInteger, server_default="15")
+    # {field code: how many may be shortlisted}; absent fields have no quota.
+    shortlist_quota: Mapped[dict[str, int]] = mapped_column(JSONB, server_default="{}")
+    # The last automatic assignment's seed (its draw is in assignment_draw).
+    assignment_seed: Mapped[int | None] = mapped_column(BigInteger)
+    publicity_starts_on: Mapped[date | None] = mapped_column(Date)
+    publicity_ends_on: Mapped[date | None] = mapped_column(Date)

@@ -52,6 +52,8 @@ class Organization(TimestampMixin, Base):
     uscc: Mapped[str | None] = mapped_column(String(18), unique=True)
     district: Mapped[District | None] = mapped_column(str_enum(District, "district"))
     kind: Mapped[OrganizationKind] = mapped_column(str_enum(OrganizationKind, "organization_kind"))
+    # The enterprise group (企业集团) it belongs to: experts of one member avoid all members.
+    enterprise_group: Mapped[str | None] = mapped_column(String(200), index=True)
 
     def __repr__(self) -> str:
         return f"<Organization {self.name_zh} {self.uscc or ''}>"

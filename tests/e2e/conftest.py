@@ -41,7 +41,7 @@ def live_server() -> Iterator[str]:
     if not (ROOT / "frontend" / "dist" / "index.html").is_file():
         pytest.fail("frontend/dist is missing: the test command builds it (scripts/setup.sh)")
     worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-    url = dbutil.recreate_database(f"firstset_e2e_{worker}")
+    url = dbutil.recreate_database(dbutil.run_database("e2e"))
     env = {**os.environ, "DATABASE_URL": url, "ENVIRONMENT": "test", "LOG_LEVEL": "WARNING"}
     cli = [sys.executable, "-m", "api.cli"]
     subprocess.run([*cli, "migrate"], env=env, check=True, capture_output=True, timeout=120)
@@ -72,7 +72,7 @@ def live_server() -> Iterator[str]:
         process.terminate()
         process.wait(timeout=15)
         log.close()
-        dbutil.drop_database(f"firstset_e2e_{worker}")
+        dbutil.drop_database(dbutil.run_database("e2e"))
 
 
 @pytest.fixture(scope="session")
