@@ -68,6 +68,7 @@ CORE_ACCESS: dict[str, Access] = {
     "DELETE /api/v1/applications/{application_id}/attachments/{attachment_id}": Access.applicant,
 }
 
+
 def domain_access() -> dict[str, Access]:
     """Each domain states its routes in `tests/<domain>/access.py` as `ACCESS`."""
     merged: dict[str, Access] = {}
