@@ -1,4 +1,4 @@
-"""`firstset` command line: migrate, load-demo, create-admin, serve, worker."""
+"""`firstset` command line: migrate, load-demo, create-admin, serve, worker, gc-files."""
 
 from __future__ import annotations
 
@@ -145,6 +145,47 @@ def worker(
 
     _database_url()
     asyncio.run(run_worker(once=once))
+
+
+@app.command("gc-files")
+def gc_files(
+    older_than_hours: Annotated[
+        float,
+        typer.Option(
+            min=0, help="Grace period: younger files may belong to uploads still in flight."
+        ),
+    ] = 24,
+    dry_run: Annotated[bool, typer.Option(help="Count the orphans; remove nothing.")] = False,
+) -> None:
+    """Remove stored files that no attachment references."""
+    from datetime import timedelta
+
+    from sqlalchemy.ext.asyncio import async_sessionmaker
+
+    from api.attachments.cleanup import CleanupReport, remove_orphaned_blobs
+    from api.db import build_engine
+    from api.storage import build_storage
+
+    async def run() -> CleanupReport:
+        engine = build_engine(_database_url())
+        try:
+            return await remove_orphaned_blobs(
+                async_sessionmaker(engine, expire_on_commit=False),
+                build_storage(get_settings()),
+                older_than=timedelta(hours=older_than_hours),
+                dry_run=dry_run,
+            )
+        finally:
+            await engine.dispose()
+
+    report = asyncio.run(run())
+    if dry_run:
+        typer.echo(
+            f"examined {report.examined} stored files, found {report.orphaned} orphaned "
+            "(dry run: none removed)"
+        )
+    else:
+        typer.echo(f"examined {report.examined} stored files, removed {report.removed} orphaned")
 
 
 def openapi_document() -> str:

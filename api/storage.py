@@ -13,6 +13,8 @@ import os
 import re
 import tempfile
 from collections.abc import AsyncIterable, AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 
@@ -23,6 +25,7 @@ from api.config import Settings, get_settings
 
 CHUNK_BYTES = 64 * 1024
 _SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
+_FAN_OUT_RE = re.compile(r"^[0-9a-f]{2}$")
 
 
 class BlobNotFound(LookupError):
@@ -31,6 +34,13 @@ class BlobNotFound(LookupError):
 
 class DigestMismatch(ValueError):
     """The bytes written do not hash to the sha256 they were stored under."""
+
+
+@dataclass(frozen=True, slots=True)
+class StoredBlob:
+    sha256: str
+    size_bytes: int
+    modified_at: datetime  # aware, UTC
 
 
 class BlobStorage(Protocol):
@@ -47,6 +57,11 @@ class BlobStorage(Protocol):
 
     async def delete(self, sha256: str) -> None:
         """Remove the blob; a missing blob is not an error."""
+        ...
+
+    def list_blobs(self) -> AsyncIterator[StoredBlob]:
+        """Every stored blob, in no particular order; blobs added or deleted meanwhile may or
+        may not be seen."""
         ...
 
 
@@ -110,11 +125,55 @@ class LocalStorage:
     async def delete(self, sha256: str) -> None:
         await anyio.Path(self.path_of(sha256)).unlink(missing_ok=True)
 
+    async def list_blobs(self) -> AsyncIterator[StoredBlob]:
+        # One fan-out directory (1/256 of the store) per thread call: memory stays bounded.
+        for top in await anyio.to_thread.run_sync(_subdirectories, self.root, _FAN_OUT_RE):
+            for blob in await anyio.to_thread.run_sync(_blobs_under, top):
+                yield blob
+
 
 async def _read_chunks(file: AsyncFile[bytes]) -> AsyncIterator[bytes]:
     async with file:
         while chunk := await file.read(CHUNK_BYTES):
             yield chunk
+
+
+def _subdirectories(path: Path, name: re.Pattern[str]) -> list[Path]:
+    try:
+        with os.scandir(path) as entries:
+            return [
+                Path(e.path)
+                for e in entries
+                if name.match(e.name) and e.is_dir(follow_symlinks=False)
+            ]
+    except FileNotFoundError:
+        return []
+
+
+def _blobs_under(top: Path) -> list[StoredBlob]:
+    """The blobs in `top/*/`; any other file there is not a blob and is left alone."""
+    blobs = []
+    for sub in _subdirectories(top, _FAN_OUT_RE):
+        try:
+            with os.scandir(sub) as entries:
+                for entry in entries:
+                    sha256 = entry.name
+                    if not (
+                        _SHA256_RE.match(sha256)
+                        and sha256[:2] == top.name
+                        and sha256[2:4] == sub.name
+                        and entry.is_file(follow_symlinks=False)
+                    ):
+                        continue
+                    try:
+                        stat = entry.stat(follow_symlinks=False)
+                    except FileNotFoundError:  # deleted since the directory was read
+                        continue
+                    modified_at = datetime.fromtimestamp(stat.st_mtime, UTC)
+                    blobs.append(StoredBlob(sha256, stat.st_size, modified_at))
+        except FileNotFoundError:
+            continue
+    return blobs
 
 
 def _fsync_dir(path: Path) -> None:

@@ -1,17 +1,22 @@
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
+from fastapi import FastAPI
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from api.demo import ORGS, USERS, demo_email, load_demo
 from api.models import Application, Batch, Membership, Organization, User
 from api.organizations.uscc import uscc_problem
+from api.storage import LocalStorage
 from api.users.bootstrap import create_admin
+from tests.attachments.test_cleanup import attached, put_blob, unique_pdf
 
 
 async def test_demo_data_is_idempotent_and_valid(db: AsyncSession) -> None:
@@ -97,3 +102,37 @@ def test_worker_starts_and_stops(database_url: str) -> None:
     assert result.returncode == 0, result.stderr
     assert '"worker_started"' in result.stderr
     assert '"worker_stopped"' in result.stderr
+
+
+async def test_gc_files(
+    committing_app: tuple[FastAPI, async_sessionmaker[AsyncSession]], tmp_path: Path
+) -> None:
+    sessions = committing_app[1]
+    store = LocalStorage(tmp_path / "files")
+    in_use = unique_pdf()
+    await attached(sessions, in_use)
+    kept = await put_blob(store, in_use, hours_old=48)
+    fresh = await put_blob(store, unique_pdf(), hours_old=2)
+    old = await put_blob(store, unique_pdf(), hours_old=48)
+    engine = sessions.kw["bind"]
+    env = {
+        "DATABASE_URL": engine.url.render_as_string(hide_password=False),
+        "VAR_DIR": str(tmp_path),
+    }
+
+    async def gc_files(*args: str) -> str:
+        result = await asyncio.to_thread(run_cli, "gc-files", *args, **env)
+        assert result.returncode == 0, result.stderr
+        return result.stdout
+
+    dry = await gc_files("--dry-run")
+    assert dry == "examined 3 stored files, found 1 orphaned (dry run: none removed)\n"
+    assert [await store.exists(sha256) for sha256 in (kept, fresh, old)] == [True, True, True]
+
+    assert await gc_files() == "examined 3 stored files, removed 1 orphaned\n"
+    assert [await store.exists(sha256) for sha256 in (kept, fresh, old)] == [True, True, False]
+
+    assert (
+        await gc_files("--older-than-hours", "1") == "examined 2 stored files, removed 1 orphaned\n"
+    )
+    assert [await store.exists(sha256) for sha256 in (kept, fresh)] == [True, False]

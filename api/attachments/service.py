@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.applications import access
 from api.attachments import sniff
-from api.attachments.formdata import MultipartError, MultipartReader, PartInfo, boundary_of
+from api.attachments.form_reader import FormReader, MultipartError, PartInfo, boundary_of
 from api.audit import service as audit
 from api.errors import NotFound, PayloadTooLarge, UnsupportedMediaType, field_error
 from api.models import Application, Attachment, AttachmentKind
@@ -151,7 +151,7 @@ def _parse_kind(raw: bytes) -> AttachmentKind:
         ) from None
 
 
-async def _read_field(reader: MultipartReader, name: str) -> bytes:
+async def _read_field(reader: FormReader, name: str) -> bytes:
     value = bytearray()
     async for chunk in reader.read():
         value += chunk
@@ -179,7 +179,7 @@ def _identify(head: bytes, raw_filename: str | None) -> tuple[sniff.FileType, st
 
 
 async def _receive_file(
-    reader: MultipartReader,
+    reader: FormReader,
     part: PartInfo,
     spool: tempfile.SpooledTemporaryFile[bytes],
     max_bytes: int,
@@ -246,7 +246,7 @@ async def upload_attachment(
     if boundary is None:
         raise UnsupportedMediaType("Send the kind and the file as multipart/form-data.")
 
-    reader = MultipartReader(_limited(body, body_limit, max_bytes), boundary)
+    reader = FormReader(_limited(body, body_limit, max_bytes), boundary)
     kind: AttachmentKind | None = None
     received: _ReceivedFile | None = None
     with tempfile.SpooledTemporaryFile(max_size=SPOOL_MEMORY_BYTES) as spool:
@@ -331,7 +331,17 @@ async def delete_attachment(
         object_id=attachment_id,
         before=before,
     )
-    sha256 = attachment.sha256
+    await delete_blob_if_unused(session, storage, attachment.sha256)
+
+
+async def delete_blob_if_unused(session: AsyncSession, storage: BlobStorage, sha256: str) -> bool:
+    """Delete the blob unless an attachment row references it; True when it was deleted.
+
+    Takes the blob's lock for the rest of the caller's transaction, so an upload of the same
+    bytes either committed its row before the check or stores the blob anew after it.
+    """
     await _lock_blob(session, sha256)
-    if not await session.scalar(select(exists().where(Attachment.sha256 == sha256))):
-        await storage.delete(sha256)
+    if await session.scalar(select(exists().where(Attachment.sha256 == sha256))):
+        return False
+    await storage.delete(sha256)
+    return True

@@ -75,6 +75,20 @@ def form_head(filename: str = "big.pdf", kind: str = "test_report") -> bytes:
     ).encode()
 
 
+def form_tail() -> bytes:
+    return f"\r\n--{BOUNDARY}--\r\n".encode()
+
+
+async def post_raw(
+    client: httpx.AsyncClient, application: Application, content: bytes
+) -> httpx.Response:
+    return await client.post(
+        url(application),
+        content=content,
+        headers={"Content-Type": f"multipart/form-data; boundary={BOUNDARY}"},
+    )
+
+
 @dataclass
 class World:
     app: FastAPI
@@ -209,6 +223,29 @@ class TestUpload:
         assert first.json()["id"] != second.json()["id"]
         assert await stored_rows(db) == 2
         assert len(stored_files(storage.root)) == 1
+
+    async def test_an_rfc5987_file_name_wins_over_the_plain_one(self, world: World) -> None:
+        head = form_head().replace(
+            b'filename="big.pdf"',
+            b"filename=\"fallback.pdf\"; filename*=UTF-8''%E7%94%B3%E6%8A%A5%E4%B9%A6.pdf",
+        )
+        response = await post_raw(world.client, world.application, head + PDF + form_tail())
+        assert response.status_code == 201, response.text
+        assert response.json()["filename"] == "申报书.pdf"
+
+    async def test_a_windows_path_is_reduced_to_its_last_part(self, world: World) -> None:
+        response = await upload(world.client, world.application, filename="C:\\材料\\申报书.pdf")
+        assert response.status_code == 201
+        assert response.json()["filename"] == "申报书.pdf"
+
+    async def test_unknown_parts_are_skipped(self, world: World) -> None:
+        response = await world.client.post(
+            url(world.application),
+            data={"note": "x" * 10_000, "kind": "other", "extra": "y"},
+            files={"file": ("a.pdf", PDF), "thumbnail": ("t.png", PNG)},
+        )
+        assert response.status_code == 201, response.text
+        assert response.json()["content_type"] == "application/pdf"
 
     async def test_a_returned_application_takes_attachments(
         self, world: World, db: AsyncSession
@@ -353,6 +390,84 @@ class TestRefusals:
         response = await world.client.post(url(world.application), data=data, files=files)
         body = assert_problem(response, 422, "validation_error")
         assert body["errors"][0]["field"] == field
+        await assert_nothing_stored(db, storage)
+
+    async def test_two_files_are_refused(
+        self, world: World, db: AsyncSession, storage: LocalStorage
+    ) -> None:
+        response = await world.client.post(
+            url(world.application),
+            data={"kind": "other"},
+            files=[("file", ("a.pdf", PDF)), ("file", ("b.png", PNG))],
+        )
+        body = assert_problem(response, 422, "validation_error")
+        assert body["errors"][0] == {
+            "field": "file",
+            "message": "Send one file per request.",
+            "code": "too_many_files",
+        }
+        await assert_nothing_stored(db, storage)
+
+    async def test_an_over_long_kind_is_refused(self, world: World) -> None:
+        response = await upload(world.client, world.application, kind="x" * 300)
+        body = assert_problem(response, 422, "validation_error")
+        assert body["errors"][0]["field"] == "kind"
+        assert body["errors"][0]["code"] == "too_long"
+
+    @pytest.mark.parametrize(
+        "content_type",
+        [
+            "multipart/form-data",
+            "multipart/form-data; boundary=",
+            "multipart/form-data; boundary=" + "x" * 71,
+        ],
+    )
+    async def test_a_missing_or_invalid_boundary(
+        self, world: World, db: AsyncSession, content_type: str
+    ) -> None:
+        response = await world.client.post(
+            url(world.application),
+            content=form_head() + PDF + form_tail(),
+            headers={"Content-Type": content_type},
+        )
+        body = assert_problem(response, 422, "validation_error")
+        assert body["errors"][0]["field"] == "body"
+        assert body["errors"][0]["code"] == "invalid_multipart"
+        assert await stored_rows(db) == 0
+
+    @pytest.mark.parametrize(
+        "content",
+        [
+            form_head() + PDF + f"\r\n--{BOUNDARY}\r\n".encode(),  # no closing boundary
+            b"no boundary anywhere",
+            b"",
+            form_head().replace(b'form-data; name="kind"', b"attachment") + PDF + form_tail(),
+            form_head().replace(b"Content-Type: application/pdf", b"Content-Type application/pdf")
+            + PDF
+            + form_tail(),
+            f"--{BOUNDARY}\r\nX-Long: {'a' * 9000}\r\n\r\n".encode() + PDF + form_tail(),
+            (
+                f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="x"\r\n\r\nv\r\n' * 20
+                + f"--{BOUNDARY}--"
+            ).encode(),
+        ],
+        ids=[
+            "no-closing-boundary",
+            "no-boundary",
+            "empty",
+            "not-form-data",
+            "header-without-colon",
+            "header-too-long",
+            "too-many-parts",
+        ],
+    )
+    async def test_malformed_bodies(
+        self, world: World, db: AsyncSession, storage: LocalStorage, content: bytes
+    ) -> None:
+        response = await post_raw(world.client, world.application, content)
+        body = assert_problem(response, 422, "validation_error")
+        assert body["errors"][0]["field"] == "body"
+        assert body["errors"][0]["code"] == "invalid_multipart"
         await assert_nothing_stored(db, storage)
 
     async def test_a_truncated_body(

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import time
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -112,3 +115,27 @@ def test_the_local_backend_lives_under_var_dir(tmp_path: Path) -> None:
     store = build_storage(settings)
     assert isinstance(store, LocalStorage)
     assert store.root == tmp_path / "files"
+
+
+async def test_list_blobs_with_their_size_and_age(tmp_path: Path) -> None:
+    store = LocalStorage(tmp_path)
+    assert [blob async for blob in store.list_blobs()] == []  # not even created yet
+    other = b"%PDF-1.4 another"
+    other_sha = hashlib.sha256(other).hexdigest()
+    await store.put(SHA, chunks_of(CONTENT))
+    await store.put(other_sha, chunks_of(other))
+    week_ago = int(time.time()) - 7 * 86400
+    os.utime(store.path_of(other_sha), (week_ago, week_ago))
+    # Not blobs: a temporary file of a write in progress, and strays in the fan-out.
+    (tmp_path / "tmp").mkdir(exist_ok=True)
+    (tmp_path / "tmp" / f"{SHA[:12]}.x.part").write_bytes(b"half")
+    (store.path_of(SHA).parent / "notes.txt").write_bytes(b"x")
+    (store.path_of(SHA).parent / other_sha).write_bytes(b"in the wrong directory")
+    (tmp_path / "README").write_bytes(b"x")
+
+    blobs = {blob.sha256: blob async for blob in store.list_blobs()}
+    assert blobs.keys() == {SHA, other_sha}
+    assert blobs[SHA].size_bytes == len(CONTENT)
+    assert abs(blobs[SHA].modified_at - datetime.now(UTC)) < timedelta(minutes=1)
+    assert blobs[other_sha].modified_at == datetime.fromtimestamp(week_ago, UTC)
+    assert blobs[other_sha].modified_at.tzinfo is not None
