@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.applications.eligibility import product_key
 from api.audit import service as audit
-from api.calendar.service import add_working_days
+from api.calendar import service as calendar
 from api.models import (
     Application,
     ApplicationStatus,
@@ -368,7 +368,13 @@ async def load_intake_demo(session: AsyncSession, orgs: dict[str, Organization])
             application.return_reason = rng.choice(RETURN_REASONS)
             # Some corrections are overdue, some still running.
             start = date(2021, 5, 10) if index % 2 else now.date()
-            application.return_deadline_on = add_working_days(start, 5)
+            try:
+                application.return_deadline_on = await calendar.add_working_days(
+                    session, start + timedelta(days=1), 5
+                )
+            except calendar.CalendarYearUnknown:
+                # Demo data only: a year the calendar does not know yet counts a plain week.
+                application.return_deadline_on = start + timedelta(days=7)
         if status == ApplicationStatus.rejected:
             application.decision_reason = rng.choice(REJECT_REASONS)
         session.add(application)

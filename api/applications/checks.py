@@ -4,6 +4,7 @@ Each passes, returns (with a reason and a deadline in working days) or rejects."
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -67,7 +68,10 @@ async def return_for_correction(
     application.status = S.returned
     application.return_step = step
     application.return_reason = data.reason
-    application.return_deadline_on = calendar.add_working_days(today(), data.deadline_working_days)
+    # n working days counted from the day after the return
+    application.return_deadline_on = await calendar.add_working_days(
+        session, today() + timedelta(days=1), data.deadline_working_days
+    )
     await record_change(
         session, principal, application, f"{step.value}_return", before, note=data.reason
     )

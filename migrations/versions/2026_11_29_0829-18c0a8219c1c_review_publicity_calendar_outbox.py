@@ -11,6 +11,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
+from api.calendar.seed import library_rows
+
 revision: str = "18c0a8219c1c"
 down_revision: str | None = "636b6612720a"
 branch_labels: str | Sequence[str] | None = None
@@ -594,6 +596,30 @@ def upgrade() -> None:
         op.f("ix_organization_enterprise_group"), "organization", ["enterprise_group"], unique=False
     )
     # ### end Alembic commands ###
+
+    # Data: the working-day calendar of every year the chinese-calendar package knows. Admins
+    # enter later years (and may amend these) through the calendar API.
+    years, days = library_rows()
+    calendar_source = sa.String(length=32)
+    op.bulk_insert(
+        sa.table(
+            "calendar_year",
+            sa.column("year", sa.SmallInteger()),
+            sa.column("source", calendar_source),
+        ),
+        years,
+    )
+    op.bulk_insert(
+        sa.table(
+            "calendar_day",
+            sa.column("day", sa.Date()),
+            sa.column("working", sa.Boolean()),
+            sa.column("name_zh", sa.String(length=60)),
+            sa.column("name_en", sa.String(length=80)),
+            sa.column("source", calendar_source),
+        ),
+        days,
+    )
 
 
 def downgrade() -> None:

@@ -16,6 +16,7 @@ from api.calendar.service import add_working_days
 from api.models import Application, AuditEvent, District, OrganizationKind, Role
 from tests.applications.helpers import attach_required, create_draft, make_open_batch
 from tests.auth.test_router import assert_problem
+from tests.calendar.helpers import ensure_years
 from tests.factories.identity import PASSWORD, login, make_org, make_user
 
 
@@ -23,6 +24,7 @@ from tests.factories.identity import PASSWORD, login, make_org, make_user
 async def cast(db: AsyncSession, app: FastAPI) -> dict:
     """An applicant in Haidian, Haidian's and Chaoyang's district officers, an admin — each with
     their own logged-in client."""
+    await ensure_years(db, today().year, today().year + 1)
     enterprise = await make_org(db, district=District.haidian)
     haidian_office = await make_org(
         db, kind=OrganizationKind.district_office, district=District.haidian
@@ -77,7 +79,8 @@ async def test_full_intake_with_return_and_resubmission(db: AsyncSession, cast: 
     assert body["status"] == "returned"
     assert body["return_step"] == "district"
     assert body["return_reason"] == "请补充检测报告盖章页"
-    assert body["return_deadline_on"] == add_working_days(today(), 5).isoformat()
+    due = await add_working_days(db, today() + timedelta(days=1), 5)
+    assert body["return_deadline_on"] == due.isoformat()
 
     # the applicant edits (with If-Match) and resubmits: back to the district check
     read = await c["applicant"].get(f"/api/v1/applications/{app_id}")

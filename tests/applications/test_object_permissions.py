@@ -8,8 +8,10 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.applications.service import today
 from api.models import District, OrganizationKind, Role
 from tests.applications.helpers import attach_required, create_draft, make_open_batch
+from tests.calendar.helpers import ensure_years
 from tests.factories.identity import PASSWORD, login, make_org, make_user
 
 CALLERS = [
@@ -36,6 +38,7 @@ ACTIONS: dict[str, tuple[dict | None, set[str]]] = {
 
 @pytest.fixture
 async def world(db: AsyncSession, app: FastAPI):  # type: ignore[no-untyped-def]
+    await ensure_years(db, today().year, today().year + 1)  # return deadlines near New Year
     enterprise = await make_org(db, district=District.haidian)
     users = {
         "own_applicant": await make_user(db, Role.applicant, org=enterprise),
