@@ -5,6 +5,9 @@
 import type { FieldError, Problem } from '@/api'
 import { i18n } from '@/i18n'
 import { ApiError, isApiError } from '@/http/problem'
+import { problemCodes as calendarCodes } from '@/i18n/domains/calendar'
+import { problemCodes as publicityCodes } from '@/i18n/domains/publicity'
+import { problemCodes as evaluationCodes } from '@/i18n/domains/evaluation'
 
 /** Problem codes with a message under `problems.<code>` in both locale files. */
 export const PROBLEM_CODES = [
@@ -44,6 +47,9 @@ export const PROBLEM_CODES = [
 ] as const
 
 export type ProblemCode = (typeof PROBLEM_CODES)[number]
+
+/** Codes of the later domains, each listed beside its messages in `i18n/domains/`. */
+const DOMAIN_PROBLEM_CODES: readonly string[] = [...calendarCodes, ...publicityCodes, ...evaluationCodes]
 
 /** Field-level codes (422 `errors[].code`) that have a better message than the server's. */
 const FIELD_CODE_KEYS: Record<string, string> = {
@@ -96,7 +102,7 @@ function translator(): Translator {
 }
 
 export function isKnownProblemCode(code: string): code is ProblemCode {
-  return (PROBLEM_CODES as readonly string[]).includes(code)
+  return (PROBLEM_CODES as readonly string[]).includes(code) || DOMAIN_PROBLEM_CODES.includes(code)
 }
 
 /** The translated message for a problem; unknown codes fall back to its title, then a generic text. */

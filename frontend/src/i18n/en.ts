@@ -1,5 +1,8 @@
 // English messages; same keys as zh-CN.ts (tests/i18n.test.ts checks both ways).
 import type { MessageSchema } from './zh-CN'
+import calendar from './domains/calendar'
+import publicity from './domains/publicity'
+import evaluation from './domains/evaluation'
 
 const en: MessageSchema = {
   app: {
@@ -574,6 +577,9 @@ const en: MessageSchema = {
     illegal: 'Cannot "{action}": the batch is now "{status}". The list was refreshed.',
   },
   problems: {
+    ...calendar.problems.en,
+    ...publicity.problems.en,
+    ...evaluation.problems.en,
     generic: 'The request failed; please try again later.',
     not_authenticated: 'Please log in first.',
     session_expired: 'Your session has expired; please log in again.',
@@ -609,6 +615,9 @@ const en: MessageSchema = {
     unsupported_media_type: 'Only PDF, PNG and JPEG files are accepted.',
     file_missing: 'The file of this attachment is missing; please contact an administrator.',
   },
+  calendar: calendar.en,
+  publicity: publicity.en,
+  evaluation: evaluation.en,
 }
 
 export default en

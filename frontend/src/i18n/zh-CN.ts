@@ -1,5 +1,9 @@
 // Chinese (Simplified) messages; en.ts has the same keys (tests/i18n.test.ts checks both ways).
 // vue-i18n treats { } @ | $ as syntax: write a literal @ as {'@'}.
+import calendar from './domains/calendar'
+import publicity from './domains/publicity'
+import evaluation from './domains/evaluation'
+
 const zhCN = {
   app: {
     name: '首台(套)重大技术装备',
@@ -573,6 +577,9 @@ const zhCN = {
     illegal: '无法执行“{action}”：该批次当前为“{status}”。列表已刷新。',
   },
   problems: {
+    ...calendar.problems.zhCN,
+    ...publicity.problems.zhCN,
+    ...evaluation.problems.zhCN,
     generic: '请求失败，请稍后重试。',
     not_authenticated: '请先登录。',
     session_expired: '登录已过期，请重新登录。',
@@ -608,6 +615,9 @@ const zhCN = {
     unsupported_media_type: '仅支持 PDF、PNG、JPEG 格式的文件。',
     file_missing: '附件文件缺失，请联系管理员。',
   },
+  calendar: calendar.zhCN,
+  publicity: publicity.zhCN,
+  evaluation: evaluation.zhCN,
 }
 
 export type MessageSchema = typeof zhCN
