@@ -200,7 +200,9 @@ async def list_applications(
 async def read_with_context(
     session: AsyncSession, principal: Principal, application_id: uuid.UUID
 ) -> tuple[Application, Organization, Batch]:
-    application = await access.get_readable_application(session, principal, application_id)
+    application = await access.get_readable_application(
+        session, principal, application_id, material=True
+    )
     org = await session.get(Organization, application.organization_id)
     batch = await session.get(Batch, application.batch_id)
     assert org is not None

@@ -19,7 +19,7 @@ from api.attachments import sniff
 from api.attachments.form_reader import FormReader, MultipartError, PartInfo, boundary_of
 from api.audit import service as audit
 from api.errors import NotFound, PayloadTooLarge, UnsupportedMediaType, field_error
-from api.models import Application, Attachment, AttachmentKind
+from api.models import Application, Attachment, AttachmentKind, Objection
 from api.permissions import Principal
 from api.storage import CHUNK_BYTES, BlobStorage
 
@@ -66,7 +66,7 @@ async def list_attachments(
     session: AsyncSession, principal: Principal, application_id: uuid.UUID
 ) -> Sequence[Attachment]:
     """Oldest first, for anyone who may read the application."""
-    await access.get_readable_application(session, principal, application_id)
+    await access.get_readable_application(session, principal, application_id, material=True)
     rows = await session.scalars(
         select(Attachment)
         .where(Attachment.application_id == application_id)
@@ -96,7 +96,7 @@ async def get_attachment(
 ) -> Attachment:
     """The attachment if `principal` may read its application; one 404 for hidden and missing."""
     try:
-        await access.get_readable_application(session, principal, application_id)
+        await access.get_readable_application(session, principal, application_id, material=True)
     except NotFound:
         raise NotFound(NO_SUCH_ATTACHMENT) from None
     return await _attachment_of(session, application_id, attachment_id)
@@ -105,6 +105,12 @@ async def get_attachment(
 async def _lock_blob(session: AsyncSession, sha256: str) -> None:
     key = int.from_bytes(bytes.fromhex(sha256[:8]), "big", signed=True)
     await session.execute(select(func.pg_advisory_xact_lock(BLOB_LOCK_NAMESPACE, key)))
+
+
+async def lock_blob(session: AsyncSession, sha256: str) -> None:
+    """For other domains that store blobs (objection evidence): hold the blob's lock from
+    storing the bytes until the referencing row commits, as uploads do."""
+    await _lock_blob(session, sha256)
 
 
 async def _check_may_attach(
@@ -335,13 +341,19 @@ async def delete_attachment(
 
 
 async def delete_blob_if_unused(session: AsyncSession, storage: BlobStorage, sha256: str) -> bool:
-    """Delete the blob unless an attachment row references it; True when it was deleted.
+    """Delete the blob unless an attachment or an objection's evidence references it; True
+    when it was deleted.
 
     Takes the blob's lock for the rest of the caller's transaction, so an upload of the same
     bytes either committed its row before the check or stores the blob anew after it.
     """
     await _lock_blob(session, sha256)
-    if await session.scalar(select(exists().where(Attachment.sha256 == sha256))):
+    if await session.scalar(
+        select(
+            exists().where(Attachment.sha256 == sha256)
+            | exists().where(Objection.evidence_sha256 == sha256)
+        )
+    ):
         return False
     await storage.delete(sha256)
     return True
