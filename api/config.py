@@ -62,6 +62,9 @@ class Settings(BaseSettings):
     login_limit_per_ip: str = Field(
         "30/15 minutes", description="Failed logins allowed per client IP (limits syntax)."
     )
+    objection_limit_per_ip: str = Field(
+        "5/hour", description="Publicity objections accepted per client IP (limits syntax)."
+    )
     trusted_proxies: list[str] = Field(
         default_factory=list,
         description="Addresses whose X-Forwarded-For is believed for the client IP.",

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from api.attachments import service
-from api.models import Attachment
+from api.models import Attachment, Objection
 from api.storage import BlobStorage
 
 # Far longer than any upload takes, so a blob whose row is about to be committed is never
@@ -74,6 +74,10 @@ async def _sweep(
         referenced = set(
             await session.scalars(
                 select(Attachment.sha256).where(Attachment.sha256.in_(candidates)).distinct()
+            )
+        ) | set(
+            await session.scalars(
+                select(Objection.evidence_sha256).where(Objection.evidence_sha256.in_(candidates))
             )
         )
     for sha256 in candidates:

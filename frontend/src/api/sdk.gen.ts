@@ -2,7 +2,7 @@
 
 import { type Client, formDataBodySerializer, type Options as Options2, type TDataShape } from './client';
 import { client } from './client.gen';
-import type { ApplicationsCheckEligibilityData, ApplicationsCheckEligibilityErrors, ApplicationsCheckEligibilityResponses, ApplicationsCreateApplicationData, ApplicationsCreateApplicationErrors, ApplicationsCreateApplicationResponses, ApplicationsDistrictRecommendData, ApplicationsDistrictRecommendErrors, ApplicationsDistrictRecommendResponses, ApplicationsDistrictRejectData, ApplicationsDistrictRejectErrors, ApplicationsDistrictRejectResponses, ApplicationsDistrictReturnData, ApplicationsDistrictReturnErrors, ApplicationsDistrictReturnResponses, ApplicationsFormalAcceptData, ApplicationsFormalAcceptErrors, ApplicationsFormalAcceptResponses, ApplicationsFormalRejectData, ApplicationsFormalRejectErrors, ApplicationsFormalRejectResponses, ApplicationsFormalReturnData, ApplicationsFormalReturnErrors, ApplicationsFormalReturnResponses, ApplicationsListApplicationsData, ApplicationsListApplicationsErrors, ApplicationsListApplicationsResponses, ApplicationsReadApplicationData, ApplicationsReadApplicationErrors, ApplicationsReadApplicationResponses, ApplicationsReadTimelineData, ApplicationsReadTimelineErrors, ApplicationsReadTimelineResponses, ApplicationsResubmitApplicationData, ApplicationsResubmitApplicationErrors, ApplicationsResubmitApplicationResponses, ApplicationsSubmitApplicationData, ApplicationsSubmitApplicationErrors, ApplicationsSubmitApplicationResponses, ApplicationsUpdateApplicationData, ApplicationsUpdateApplicationErrors, ApplicationsUpdateApplicationResponses, ApplicationsWithdrawApplicationData, ApplicationsWithdrawApplicationErrors, ApplicationsWithdrawApplicationResponses, AttachmentsDeleteAttachmentData, AttachmentsDeleteAttachmentErrors, AttachmentsDeleteAttachmentResponses, AttachmentsDownloadAttachmentData, AttachmentsDownloadAttachmentErrors, AttachmentsDownloadAttachmentResponses, AttachmentsListAttachmentsData, AttachmentsListAttachmentsErrors, AttachmentsListAttachmentsResponses, AttachmentsUploadAttachmentData, AttachmentsUploadAttachmentErrors, AttachmentsUploadAttachmentResponses, AuditListAuditEventsData, AuditListAuditEventsErrors, AuditListAuditEventsResponses, AuthLoginData, AuthLoginErrors, AuthLoginResponses, AuthLogoutData, AuthLogoutErrors, AuthLogoutResponses, AuthMeData, AuthMeErrors, AuthMeResponses, AuthRegisterData, AuthRegisterErrors, AuthRegisterResponses, BatchesCreateBatchData, BatchesCreateBatchErrors, BatchesCreateBatchResponses, BatchesListBatchesData, BatchesListBatchesErrors, BatchesListBatchesResponses, BatchesReadBatchData, BatchesReadBatchErrors, BatchesReadBatchResponses, BatchesTransitionBatchData, BatchesTransitionBatchErrors, BatchesTransitionBatchResponses, BatchesUpdateBatchData, BatchesUpdateBatchErrors, BatchesUpdateBatchResponses, OpsHealthzData, OpsHealthzResponses, OpsPrometheusMetricsData, OpsPrometheusMetricsResponses, OpsReadyzData, OpsReadyzErrors, OpsReadyzResponses, OrganizationsCreateOrganizationData, OrganizationsCreateOrganizationErrors, OrganizationsCreateOrganizationResponses, OrganizationsListOrganizationsData, OrganizationsListOrganizationsErrors, OrganizationsListOrganizationsResponses, OrganizationsReadOrganizationData, OrganizationsReadOrganizationErrors, OrganizationsReadOrganizationResponses, TaxonomyListDistrictsData, TaxonomyListDistrictsResponses, TaxonomyReadTaxonomyData, TaxonomyReadTaxonomyResponses, UsersCreateUserData, UsersCreateUserErrors, UsersCreateUserResponses, UsersDeactivateUserData, UsersDeactivateUserErrors, UsersDeactivateUserResponses, UsersListUsersData, UsersListUsersErrors, UsersListUsersResponses, UsersReadUserData, UsersReadUserErrors, UsersReadUserResponses, UsersRevokeSessionsData, UsersRevokeSessionsErrors, UsersRevokeSessionsResponses, UsersSetRolesData, UsersSetRolesErrors, UsersSetRolesResponses } from './types.gen';
+import type { ApplicationsCheckEligibilityData, ApplicationsCheckEligibilityErrors, ApplicationsCheckEligibilityResponses, ApplicationsCreateApplicationData, ApplicationsCreateApplicationErrors, ApplicationsCreateApplicationResponses, ApplicationsDistrictRecommendData, ApplicationsDistrictRecommendErrors, ApplicationsDistrictRecommendResponses, ApplicationsDistrictRejectData, ApplicationsDistrictRejectErrors, ApplicationsDistrictRejectResponses, ApplicationsDistrictReturnData, ApplicationsDistrictReturnErrors, ApplicationsDistrictReturnResponses, ApplicationsFormalAcceptData, ApplicationsFormalAcceptErrors, ApplicationsFormalAcceptResponses, ApplicationsFormalRejectData, ApplicationsFormalRejectErrors, ApplicationsFormalRejectResponses, ApplicationsFormalReturnData, ApplicationsFormalReturnErrors, ApplicationsFormalReturnResponses, ApplicationsListApplicationsData, ApplicationsListApplicationsErrors, ApplicationsListApplicationsResponses, ApplicationsReadApplicationData, ApplicationsReadApplicationErrors, ApplicationsReadApplicationResponses, ApplicationsReadTimelineData, ApplicationsReadTimelineErrors, ApplicationsReadTimelineResponses, ApplicationsResubmitApplicationData, ApplicationsResubmitApplicationErrors, ApplicationsResubmitApplicationResponses, ApplicationsSubmitApplicationData, ApplicationsSubmitApplicationErrors, ApplicationsSubmitApplicationResponses, ApplicationsUpdateApplicationData, ApplicationsUpdateApplicationErrors, ApplicationsUpdateApplicationResponses, ApplicationsWithdrawApplicationData, ApplicationsWithdrawApplicationErrors, ApplicationsWithdrawApplicationResponses, AttachmentsDeleteAttachmentData, AttachmentsDeleteAttachmentErrors, AttachmentsDeleteAttachmentResponses, AttachmentsDownloadAttachmentData, AttachmentsDownloadAttachmentErrors, AttachmentsDownloadAttachmentResponses, AttachmentsListAttachmentsData, AttachmentsListAttachmentsErrors, AttachmentsListAttachmentsResponses, AttachmentsUploadAttachmentData, AttachmentsUploadAttachmentErrors, AttachmentsUploadAttachmentResponses, AuditListAuditEventsData, AuditListAuditEventsErrors, AuditListAuditEventsResponses, AuthLoginData, AuthLoginErrors, AuthLoginResponses, AuthLogoutData, AuthLogoutErrors, AuthLogoutResponses, AuthMeData, AuthMeErrors, AuthMeResponses, AuthRegisterData, AuthRegisterErrors, AuthRegisterResponses, BatchesCreateBatchData, BatchesCreateBatchErrors, BatchesCreateBatchResponses, BatchesListBatchesData, BatchesListBatchesErrors, BatchesListBatchesResponses, BatchesReadBatchData, BatchesReadBatchErrors, BatchesReadBatchResponses, BatchesTransitionBatchData, BatchesTransitionBatchErrors, BatchesTransitionBatchResponses, BatchesUpdateBatchData, BatchesUpdateBatchErrors, BatchesUpdateBatchResponses, CalendarAddWorkingDaysData, CalendarAddWorkingDaysErrors, CalendarAddWorkingDaysResponses, CalendarDeleteYearData, CalendarDeleteYearErrors, CalendarDeleteYearResponses, CalendarListYearsData, CalendarListYearsResponses, CalendarReadYearData, CalendarReadYearErrors, CalendarReadYearResponses, CalendarReplaceYearData, CalendarReplaceYearErrors, CalendarReplaceYearResponses, ExpertsAddAssignmentData, ExpertsAddAssignmentErrors, ExpertsAddAssignmentResponses, ExpertsAddConflictData, ExpertsAddConflictErrors, ExpertsAddConflictResponses, ExpertsDeclareConflictData, ExpertsDeclareConflictErrors, ExpertsDeclareConflictResponses, ExpertsDeclareOwnConflictData, ExpertsDeclareOwnConflictErrors, ExpertsDeclareOwnConflictResponses, ExpertsDeleteConflictData, ExpertsDeleteConflictErrors, ExpertsDeleteConflictResponses, ExpertsListAssignmentsData, ExpertsListAssignmentsErrors, ExpertsListAssignmentsResponses, ExpertsListBatchExpertsData, ExpertsListBatchExpertsErrors, ExpertsListBatchExpertsResponses, ExpertsListConflictsData, ExpertsListConflictsErrors, ExpertsListConflictsResponses, ExpertsListDrawsData, ExpertsListDrawsErrors, ExpertsListDrawsResponses, ExpertsListExpertsData, ExpertsListExpertsErrors, ExpertsListExpertsResponses, ExpertsListOwnAssignmentsData, ExpertsListOwnAssignmentsErrors, ExpertsListOwnAssignmentsResponses, ExpertsPutAvailabilityData, ExpertsPutAvailabilityErrors, ExpertsPutAvailabilityResponses, ExpertsPutExpertData, ExpertsPutExpertErrors, ExpertsPutExpertResponses, ExpertsPutReviewSettingsData, ExpertsPutReviewSettingsErrors, ExpertsPutReviewSettingsResponses, ExpertsPutRubricData, ExpertsPutRubricErrors, ExpertsPutRubricResponses, ExpertsReadAttestationData, ExpertsReadAttestationErrors, ExpertsReadAttestationResponses, ExpertsReadCoverageData, ExpertsReadCoverageErrors, ExpertsReadCoverageResponses, ExpertsReadDrawData, ExpertsReadDrawErrors, ExpertsReadDrawResponses, ExpertsReadExpertData, ExpertsReadExpertErrors, ExpertsReadExpertResponses, ExpertsReadOwnProfileData, ExpertsReadOwnProfileErrors, ExpertsReadOwnProfileResponses, ExpertsReadReviewSettingsData, ExpertsReadReviewSettingsErrors, ExpertsReadReviewSettingsResponses, ExpertsReadRubricData, ExpertsReadRubricErrors, ExpertsReadRubricResponses, ExpertsRemoveAssignmentData, ExpertsRemoveAssignmentErrors, ExpertsRemoveAssignmentResponses, ExpertsRunDrawData, ExpertsRunDrawErrors, ExpertsRunDrawResponses, ExpertsSignAttestationData, ExpertsSignAttestationErrors, ExpertsSignAttestationResponses, OpsHealthzData, OpsHealthzResponses, OpsPrometheusMetricsData, OpsPrometheusMetricsResponses, OpsReadyzData, OpsReadyzErrors, OpsReadyzResponses, OrganizationsCreateOrganizationData, OrganizationsCreateOrganizationErrors, OrganizationsCreateOrganizationResponses, OrganizationsListOrganizationsData, OrganizationsListOrganizationsErrors, OrganizationsListOrganizationsResponses, OrganizationsReadOrganizationData, OrganizationsReadOrganizationErrors, OrganizationsReadOrganizationResponses, PublicityDismissObjectionData, PublicityDismissObjectionErrors, PublicityDismissObjectionResponses, PublicityDownloadObjectionEvidenceData, PublicityDownloadObjectionEvidenceErrors, PublicityDownloadObjectionEvidenceResponses, PublicityFileObjectionData, PublicityFileObjectionErrors, PublicityFileObjectionResponses, PublicityGetObjectionData, PublicityGetObjectionErrors, PublicityGetObjectionResponses, PublicityGetPublicityData, PublicityGetPublicityErrors, PublicityGetPublicityResponses, PublicityListObjectionsData, PublicityListObjectionsErrors, PublicityListObjectionsResponses, PublicityListPublicityData, PublicityListPublicityResponses, PublicityStartObjectionReviewData, PublicityStartObjectionReviewErrors, PublicityStartObjectionReviewResponses, PublicityUpholdObjectionData, PublicityUpholdObjectionErrors, PublicityUpholdObjectionResponses, ReviewExportResultsCsvData, ReviewExportResultsCsvErrors, ReviewExportResultsCsvResponses, ReviewExportResultsXlsxData, ReviewExportResultsXlsxErrors, ReviewExportResultsXlsxResponses, ReviewListReviewsData, ReviewListReviewsErrors, ReviewListReviewsResponses, ReviewNotSelectData, ReviewNotSelectErrors, ReviewNotSelectResponses, ReviewReadOwnReviewData, ReviewReadOwnReviewErrors, ReviewReadOwnReviewResponses, ReviewReadResultsData, ReviewReadResultsErrors, ReviewReadResultsResponses, ReviewReopenReviewData, ReviewReopenReviewErrors, ReviewReopenReviewResponses, ReviewSaveOwnReviewData, ReviewSaveOwnReviewErrors, ReviewSaveOwnReviewResponses, ReviewShortlistData, ReviewShortlistErrors, ReviewShortlistResponses, ReviewSubmitOwnReviewData, ReviewSubmitOwnReviewErrors, ReviewSubmitOwnReviewResponses, ReviewWaiveReviewData, ReviewWaiveReviewErrors, ReviewWaiveReviewResponses, TaxonomyListDistrictsData, TaxonomyListDistrictsResponses, TaxonomyReadTaxonomyData, TaxonomyReadTaxonomyResponses, UsersCreateUserData, UsersCreateUserErrors, UsersCreateUserResponses, UsersDeactivateUserData, UsersDeactivateUserErrors, UsersDeactivateUserResponses, UsersListUsersData, UsersListUsersErrors, UsersListUsersResponses, UsersReadUserData, UsersReadUserErrors, UsersReadUserResponses, UsersRevokeSessionsData, UsersRevokeSessionsErrors, UsersRevokeSessionsResponses, UsersSetRolesData, UsersSetRolesErrors, UsersSetRolesResponses } from './types.gen';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -334,6 +334,395 @@ export const attachmentsDeleteAttachment = <ThrowOnError extends boolean = true>
  * Download an attachment (readers of the application)
  */
 export const attachmentsDownloadAttachment = <ThrowOnError extends boolean = true>(options: Options<AttachmentsDownloadAttachmentData, ThrowOnError>) => (options.client ?? client).get<AttachmentsDownloadAttachmentResponses, AttachmentsDownloadAttachmentErrors, ThrowOnError>({ url: '/api/v1/applications/{application_id}/attachments/{attachment_id}', ...options });
+
+/**
+ * The N-th working day on or after a date (public); 409 for a year without data
+ */
+export const calendarAddWorkingDays = <ThrowOnError extends boolean = true>(options: Options<CalendarAddWorkingDaysData, ThrowOnError>) => (options.client ?? client).get<CalendarAddWorkingDaysResponses, CalendarAddWorkingDaysErrors, ThrowOnError>({ url: '/api/v1/calendar/add-working-days', ...options });
+
+/**
+ * The years the calendar knows, with their source (public)
+ */
+export const calendarListYears = <ThrowOnError extends boolean = true>(options?: Options<CalendarListYearsData, ThrowOnError>) => (options?.client ?? client).get<CalendarListYearsResponses, unknown, ThrowOnError>({ url: '/api/v1/calendar/years', ...options });
+
+/**
+ * Forget an admin-entered year (admin); library years answer 409
+ */
+export const calendarDeleteYear = <ThrowOnError extends boolean = true>(options: Options<CalendarDeleteYearData, ThrowOnError>) => (options.client ?? client).delete<CalendarDeleteYearResponses, CalendarDeleteYearErrors, ThrowOnError>({ url: '/api/v1/calendar/years/{year}', ...options });
+
+/**
+ * A year's holidays and make-up working days (public)
+ */
+export const calendarReadYear = <ThrowOnError extends boolean = true>(options: Options<CalendarReadYearData, ThrowOnError>) => (options.client ?? client).get<CalendarReadYearResponses, CalendarReadYearErrors, ThrowOnError>({ url: '/api/v1/calendar/years/{year}', ...options });
+
+/**
+ * Replace a year's holidays and make-up working days (admin)
+ *
+ * Enter a year the chinese-calendar package does not know yet, or amend one it does: the
+ * list replaces every stored day of the year, and the year's source becomes `admin`.
+ */
+export const calendarReplaceYear = <ThrowOnError extends boolean = true>(options: Options<CalendarReplaceYearData, ThrowOnError>) => (options.client ?? client).put<CalendarReplaceYearResponses, CalendarReplaceYearErrors, ThrowOnError>({
+    url: '/api/v1/calendar/years/{year}',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * List the expert pool with each expert's active load (admin)
+ */
+export const expertsListExperts = <ThrowOnError extends boolean = true>(options?: Options<ExpertsListExpertsData, ThrowOnError>) => (options?.client ?? client).get<ExpertsListExpertsResponses, ExpertsListExpertsErrors, ThrowOnError>({ url: '/api/v1/experts', ...options });
+
+/**
+ * Your own expert profile and declared conflicts (expert)
+ */
+export const expertsReadOwnProfile = <ThrowOnError extends boolean = true>(options?: Options<ExpertsReadOwnProfileData, ThrowOnError>) => (options?.client ?? client).get<ExpertsReadOwnProfileResponses, ExpertsReadOwnProfileErrors, ThrowOnError>({ url: '/api/v1/experts/me', ...options });
+
+/**
+ * Declare a conflict of interest with an organisation (expert)
+ */
+export const expertsDeclareOwnConflict = <ThrowOnError extends boolean = true>(options: Options<ExpertsDeclareOwnConflictData, ThrowOnError>) => (options.client ?? client).post<ExpertsDeclareOwnConflictResponses, ExpertsDeclareOwnConflictErrors, ThrowOnError>({
+    url: '/api/v1/experts/me/conflicts',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Read an expert's profile and conflicts (admin)
+ */
+export const expertsReadExpert = <ThrowOnError extends boolean = true>(options: Options<ExpertsReadExpertData, ThrowOnError>) => (options.client ?? client).get<ExpertsReadExpertResponses, ExpertsReadExpertErrors, ThrowOnError>({ url: '/api/v1/experts/{user_id}', ...options });
+
+/**
+ * Create or replace the profile of a user with the expert role (admin)
+ */
+export const expertsPutExpert = <ThrowOnError extends boolean = true>(options: Options<ExpertsPutExpertData, ThrowOnError>) => (options.client ?? client).put<ExpertsPutExpertResponses, ExpertsPutExpertErrors, ThrowOnError>({
+    url: '/api/v1/experts/{user_id}',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * An expert's declared conflicts (admin)
+ */
+export const expertsListConflicts = <ThrowOnError extends boolean = true>(options: Options<ExpertsListConflictsData, ThrowOnError>) => (options.client ?? client).get<ExpertsListConflictsResponses, ExpertsListConflictsErrors, ThrowOnError>({ url: '/api/v1/experts/{user_id}/conflicts', ...options });
+
+/**
+ * Record a conflict of interest for an expert; ends the assignments it forbids (admin)
+ */
+export const expertsAddConflict = <ThrowOnError extends boolean = true>(options: Options<ExpertsAddConflictData, ThrowOnError>) => (options.client ?? client).post<ExpertsAddConflictResponses, ExpertsAddConflictErrors, ThrowOnError>({
+    url: '/api/v1/experts/{user_id}/conflicts',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Withdraw a recorded conflict (admin)
+ */
+export const expertsDeleteConflict = <ThrowOnError extends boolean = true>(options: Options<ExpertsDeleteConflictData, ThrowOnError>) => (options.client ?? client).delete<ExpertsDeleteConflictResponses, ExpertsDeleteConflictErrors, ThrowOnError>({ url: '/api/v1/experts/{user_id}/conflicts/{conflict_id}', ...options });
+
+/**
+ * The pool as seen for a batch: availability, load, attestation (admin)
+ */
+export const expertsListBatchExperts = <ThrowOnError extends boolean = true>(options: Options<ExpertsListBatchExpertsData, ThrowOnError>) => (options.client ?? client).get<ExpertsListBatchExpertsResponses, ExpertsListBatchExpertsErrors, ThrowOnError>({ url: '/api/v1/batches/{batch_id}/experts', ...options });
+
+/**
+ * Set whether an expert takes part in a batch's review (admin)
+ */
+export const expertsPutAvailability = <ThrowOnError extends boolean = true>(options: Options<ExpertsPutAvailabilityData, ThrowOnError>) => (options.client ?? client).put<ExpertsPutAvailabilityResponses, ExpertsPutAvailabilityErrors, ThrowOnError>({
+    url: '/api/v1/batches/{batch_id}/experts/{user_id}/availability',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * A batch's review settings (admin)
+ */
+export const expertsReadReviewSettings = <ThrowOnError extends boolean = true>(options: Options<ExpertsReadReviewSettingsData, ThrowOnError>) => (options.client ?? client).get<ExpertsReadReviewSettingsResponses, ExpertsReadReviewSettingsErrors, ThrowOnError>({ url: '/api/v1/batches/{batch_id}/review-settings', ...options });
+
+/**
+ * Change aggregation rule, reviewers, cap and shortlist quota until publicity; fields left out keep their value (admin)
+ */
+export const expertsPutReviewSettings = <ThrowOnError extends boolean = true>(options: Options<ExpertsPutReviewSettingsData, ThrowOnError>) => (options.client ?? client).put<ExpertsPutReviewSettingsResponses, ExpertsPutReviewSettingsErrors, ThrowOnError>({
+    url: '/api/v1/batches/{batch_id}/review-settings',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * A batch's rubric, the default one until an admin sets another (admin; expert who signed the batch's statement)
+ */
+export const expertsReadRubric = <ThrowOnError extends boolean = true>(options: Options<ExpertsReadRubricData, ThrowOnError>) => (options.client ?? client).get<ExpertsReadRubricResponses, ExpertsReadRubricErrors, ThrowOnError>({ url: '/api/v1/batches/{batch_id}/rubric', ...options });
+
+/**
+ * Replace a batch's rubric; refused once a review is submitted (admin)
+ */
+export const expertsPutRubric = <ThrowOnError extends boolean = true>(options: Options<ExpertsPutRubricData, ThrowOnError>) => (options.client ?? client).put<ExpertsPutRubricResponses, ExpertsPutRubricErrors, ThrowOnError>({
+    url: '/api/v1/batches/{batch_id}/rubric',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * The conflict-and-confidentiality statement and whether you signed it (expert)
+ */
+export const expertsReadAttestation = <ThrowOnError extends boolean = true>(options: Options<ExpertsReadAttestationData, ThrowOnError>) => (options.client ?? client).get<ExpertsReadAttestationResponses, ExpertsReadAttestationErrors, ThrowOnError>({ url: '/api/v1/batches/{batch_id}/attestation', ...options });
+
+/**
+ * Sign the batch's statement; signing again changes nothing (expert)
+ */
+export const expertsSignAttestation = <ThrowOnError extends boolean = true>(options: Options<ExpertsSignAttestationData, ThrowOnError>) => (options.client ?? client).post<ExpertsSignAttestationResponses, ExpertsSignAttestationErrors, ThrowOnError>({ url: '/api/v1/batches/{batch_id}/attestation', ...options });
+
+/**
+ * A batch's draws, newest first (admin)
+ */
+export const expertsListDraws = <ThrowOnError extends boolean = true>(options: Options<ExpertsListDrawsData, ThrowOnError>) => (options.client ?? client).get<ExpertsListDrawsResponses, ExpertsListDrawsErrors, ThrowOnError>({ url: '/api/v1/batches/{batch_id}/assignment-draws', ...options });
+
+/**
+ * Draw experts for every in-review application short of reviewers (admin)
+ */
+export const expertsRunDraw = <ThrowOnError extends boolean = true>(options: Options<ExpertsRunDrawData, ThrowOnError>) => (options.client ?? client).post<ExpertsRunDrawResponses, ExpertsRunDrawErrors, ThrowOnError>({
+    url: '/api/v1/batches/{batch_id}/assignment-draws',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * One draw with the inputs that replay it (admin)
+ */
+export const expertsReadDraw = <ThrowOnError extends boolean = true>(options: Options<ExpertsReadDrawData, ThrowOnError>) => (options.client ?? client).get<ExpertsReadDrawResponses, ExpertsReadDrawErrors, ThrowOnError>({ url: '/api/v1/batches/{batch_id}/assignment-draws/{draw_id}', ...options });
+
+/**
+ * In-review applications short of experts and why (admin)
+ */
+export const expertsReadCoverage = <ThrowOnError extends boolean = true>(options: Options<ExpertsReadCoverageData, ThrowOnError>) => (options.client ?? client).get<ExpertsReadCoverageResponses, ExpertsReadCoverageErrors, ThrowOnError>({ url: '/api/v1/batches/{batch_id}/coverage', ...options });
+
+/**
+ * Assignments, ended ones included, newest first (admin)
+ */
+export const expertsListAssignments = <ThrowOnError extends boolean = true>(options?: Options<ExpertsListAssignmentsData, ThrowOnError>) => (options?.client ?? client).get<ExpertsListAssignmentsResponses, ExpertsListAssignmentsErrors, ThrowOnError>({ url: '/api/v1/assignments', ...options });
+
+/**
+ * Assign an expert by hand, with a reason; conflicts, unavailability and the cap still apply (admin)
+ */
+export const expertsAddAssignment = <ThrowOnError extends boolean = true>(options: Options<ExpertsAddAssignmentData, ThrowOnError>) => (options.client ?? client).post<ExpertsAddAssignmentResponses, ExpertsAddAssignmentErrors, ThrowOnError>({
+    url: '/api/v1/assignments',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * End an assignment, with a reason (admin)
+ */
+export const expertsRemoveAssignment = <ThrowOnError extends boolean = true>(options: Options<ExpertsRemoveAssignmentData, ThrowOnError>) => (options.client ?? client).post<ExpertsRemoveAssignmentResponses, ExpertsRemoveAssignmentErrors, ThrowOnError>({
+    url: '/api/v1/assignments/{assignment_id}/remove',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Your active assignments; application details once you signed the batch's statement (expert)
+ */
+export const expertsListOwnAssignments = <ThrowOnError extends boolean = true>(options?: Options<ExpertsListOwnAssignmentsData, ThrowOnError>) => (options?.client ?? client).get<ExpertsListOwnAssignmentsResponses, ExpertsListOwnAssignmentsErrors, ThrowOnError>({ url: '/api/v1/expert/assignments', ...options });
+
+/**
+ * Step back from an assigned application for a conflict of interest (expert)
+ */
+export const expertsDeclareConflict = <ThrowOnError extends boolean = true>(options: Options<ExpertsDeclareConflictData, ThrowOnError>) => (options.client ?? client).post<ExpertsDeclareConflictResponses, ExpertsDeclareConflictErrors, ThrowOnError>({
+    url: '/api/v1/expert/assignments/{assignment_id}/declare-conflict',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Your review of an assignment and the rubric; an empty draft at first (expert)
+ */
+export const reviewReadOwnReview = <ThrowOnError extends boolean = true>(options: Options<ReviewReadOwnReviewData, ThrowOnError>) => (options.client ?? client).get<ReviewReadOwnReviewResponses, ReviewReadOwnReviewErrors, ThrowOnError>({ url: '/api/v1/expert/assignments/{assignment_id}/review', ...options });
+
+/**
+ * Save your draft scores, comment and recommendation; needs If-Match (expert)
+ */
+export const reviewSaveOwnReview = <ThrowOnError extends boolean = true>(options: Options<ReviewSaveOwnReviewData, ThrowOnError>) => (options.client ?? client).put<ReviewSaveOwnReviewResponses, ReviewSaveOwnReviewErrors, ThrowOnError>({
+    url: '/api/v1/expert/assignments/{assignment_id}/review',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Submit and lock your review; If-Match optional (expert)
+ */
+export const reviewSubmitOwnReview = <ThrowOnError extends boolean = true>(options: Options<ReviewSubmitOwnReviewData, ThrowOnError>) => (options.client ?? client).post<ReviewSubmitOwnReviewResponses, ReviewSubmitOwnReviewErrors, ThrowOnError>({ url: '/api/v1/expert/assignments/{assignment_id}/review/submit', ...options });
+
+/**
+ * Every assignment of a batch with its review and expert (admin)
+ */
+export const reviewListReviews = <ThrowOnError extends boolean = true>(options: Options<ReviewListReviewsData, ThrowOnError>) => (options.client ?? client).get<ReviewListReviewsResponses, ReviewListReviewsErrors, ThrowOnError>({ url: '/api/v1/batches/{batch_id}/reviews', ...options });
+
+/**
+ * Reopen a submitted or waived review for its expert, with a reason (admin)
+ */
+export const reviewReopenReview = <ThrowOnError extends boolean = true>(options: Options<ReviewReopenReviewData, ThrowOnError>) => (options.client ?? client).post<ReviewReopenReviewResponses, ReviewReopenReviewErrors, ThrowOnError>({
+    url: '/api/v1/reviews/{review_id}/reopen',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Waive a missing review so the application can be decided, with a reason (admin)
+ */
+export const reviewWaiveReview = <ThrowOnError extends boolean = true>(options: Options<ReviewWaiveReviewData, ThrowOnError>) => (options.client ?? client).post<ReviewWaiveReviewResponses, ReviewWaiveReviewErrors, ThrowOnError>({
+    url: '/api/v1/assignments/{assignment_id}/waive',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Aggregates and ranks within fields, experts anonymous (admin)
+ */
+export const reviewReadResults = <ThrowOnError extends boolean = true>(options: Options<ReviewReadResultsData, ThrowOnError>) => (options.client ?? client).get<ReviewReadResultsResponses, ReviewReadResultsErrors, ThrowOnError>({ url: '/api/v1/batches/{batch_id}/results', ...options });
+
+/**
+ * Results as CSV, experts anonymous (admin)
+ */
+export const reviewExportResultsCsv = <ThrowOnError extends boolean = true>(options: Options<ReviewExportResultsCsvData, ThrowOnError>) => (options.client ?? client).get<ReviewExportResultsCsvResponses, ReviewExportResultsCsvErrors, ThrowOnError>({ url: '/api/v1/batches/{batch_id}/results.csv', ...options });
+
+/**
+ * Results as XLSX, experts anonymous (admin)
+ */
+export const reviewExportResultsXlsx = <ThrowOnError extends boolean = true>(options: Options<ReviewExportResultsXlsxData, ThrowOnError>) => (options.client ?? client).get<ReviewExportResultsXlsxResponses, ReviewExportResultsXlsxErrors, ThrowOnError>({ url: '/api/v1/batches/{batch_id}/results.xlsx', ...options });
+
+/**
+ * Shortlist a reviewed application, with a reason; field quota applies (admin)
+ */
+export const reviewShortlist = <ThrowOnError extends boolean = true>(options: Options<ReviewShortlistData, ThrowOnError>) => (options.client ?? client).post<ReviewShortlistResponses, ReviewShortlistErrors, ThrowOnError>({
+    url: '/api/v1/applications/{application_id}/deliberation/shortlist',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Mark a reviewed application not selected, with a reason (admin)
+ */
+export const reviewNotSelect = <ThrowOnError extends boolean = true>(options: Options<ReviewNotSelectData, ThrowOnError>) => (options.client ?? client).post<ReviewNotSelectResponses, ReviewNotSelectErrors, ThrowOnError>({
+    url: '/api/v1/applications/{application_id}/deliberation/not-select',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Batches in publicity with their shortlisted products and window (public)
+ */
+export const publicityListPublicity = <ThrowOnError extends boolean = true>(options?: Options<PublicityListPublicityData, ThrowOnError>) => (options?.client ?? client).get<PublicityListPublicityResponses, unknown, ThrowOnError>({ url: '/api/v1/publicity', ...options });
+
+/**
+ * One batch's publicity list and window (public)
+ */
+export const publicityGetPublicity = <ThrowOnError extends boolean = true>(options: Options<PublicityGetPublicityData, ThrowOnError>) => (options.client ?? client).get<PublicityGetPublicityResponses, PublicityGetPublicityErrors, ThrowOnError>({ url: '/api/v1/publicity/{batch_id}', ...options });
+
+/**
+ * File a real-name objection to a shortlisted product during publicity (public)
+ *
+ * A multipart form. Real name and a phone number or an e-mail address are required; `evidence` is an optional PDF (judged by content) within the attachment size limit. Accepted only while the batch's window is open (Asia/Shanghai dates, inclusive); a few per client address per hour.
+ */
+export const publicityFileObjection = <ThrowOnError extends boolean = true>(options: Options<PublicityFileObjectionData, ThrowOnError>) => (options.client ?? client).post<PublicityFileObjectionResponses, PublicityFileObjectionErrors, ThrowOnError>({
+    ...formDataBodySerializer,
+    url: '/api/v1/publicity/{batch_id}/objections',
+    ...options,
+    headers: {
+        'Content-Type': null,
+        ...options.headers
+    }
+});
+
+/**
+ * List objections, oldest first, by batch and status (admin)
+ */
+export const publicityListObjections = <ThrowOnError extends boolean = true>(options?: Options<PublicityListObjectionsData, ThrowOnError>) => (options?.client ?? client).get<PublicityListObjectionsResponses, PublicityListObjectionsErrors, ThrowOnError>({ url: '/api/v1/objections', ...options });
+
+/**
+ * An objection with the objector's contact details (admin)
+ */
+export const publicityGetObjection = <ThrowOnError extends boolean = true>(options: Options<PublicityGetObjectionData, ThrowOnError>) => (options.client ?? client).get<PublicityGetObjectionResponses, PublicityGetObjectionErrors, ThrowOnError>({ url: '/api/v1/objections/{objection_id}', ...options });
+
+/**
+ * Download an objection's evidence (admin)
+ */
+export const publicityDownloadObjectionEvidence = <ThrowOnError extends boolean = true>(options: Options<PublicityDownloadObjectionEvidenceData, ThrowOnError>) => (options.client ?? client).get<PublicityDownloadObjectionEvidenceResponses, PublicityDownloadObjectionEvidenceErrors, ThrowOnError>({ url: '/api/v1/objections/{objection_id}/evidence', ...options });
+
+/**
+ * Put a filed objection under review (admin)
+ */
+export const publicityStartObjectionReview = <ThrowOnError extends boolean = true>(options: Options<PublicityStartObjectionReviewData, ThrowOnError>) => (options.client ?? client).post<PublicityStartObjectionReviewResponses, PublicityStartObjectionReviewErrors, ThrowOnError>({ url: '/api/v1/objections/{objection_id}/start-review', ...options });
+
+/**
+ * Uphold an objection with a written resolution; its application leaves the shortlist (admin)
+ */
+export const publicityUpholdObjection = <ThrowOnError extends boolean = true>(options: Options<PublicityUpholdObjectionData, ThrowOnError>) => (options.client ?? client).post<PublicityUpholdObjectionResponses, PublicityUpholdObjectionErrors, ThrowOnError>({
+    url: '/api/v1/objections/{objection_id}/uphold',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Dismiss an objection with a written resolution (admin)
+ */
+export const publicityDismissObjection = <ThrowOnError extends boolean = true>(options: Options<PublicityDismissObjectionData, ThrowOnError>) => (options.client ?? client).post<PublicityDismissObjectionResponses, PublicityDismissObjectionErrors, ThrowOnError>({
+    url: '/api/v1/objections/{objection_id}/dismiss',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
 
 /**
  * The process is alive (public)

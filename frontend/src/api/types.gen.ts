@@ -5,6 +5,69 @@ export type ClientOptions = {
 };
 
 /**
+ * AdminReview
+ *
+ * An assignment and its review (if any) with the expert's identity — admins only.
+ */
+export type AdminReview = {
+    /**
+     * Assignment Id
+     */
+    assignment_id: string;
+    assignment_status: AssignmentStatus;
+    /**
+     * Application Id
+     */
+    application_id: string;
+    application_status: ApplicationStatus;
+    /**
+     * Product Name Zh
+     */
+    product_name_zh: string;
+    expert: ReviewerRef;
+    /**
+     * Review Id
+     */
+    review_id: string | null;
+    /**
+     * null while the expert has not opened it.
+     */
+    status: ReviewStatus | null;
+    /**
+     * Scores
+     */
+    scores: {
+        [key: string]: string;
+    };
+    /**
+     * Total
+     */
+    total: string | null;
+    /**
+     * Comment
+     */
+    comment: string | null;
+    recommendation: Recommendation | null;
+    /**
+     * Version
+     */
+    version: number | null;
+    /**
+     * Submitted At
+     */
+    submitted_at: string | null;
+    /**
+     * Waived Reason
+     */
+    waived_reason: string | null;
+};
+
+/**
+ * AggregationRule
+ */
+export type AggregationRule = 'mean' | 'median' | 'trimmed_mean';
+
+/**
  * ApplicationCreate
  */
 export type ApplicationCreate = {
@@ -96,7 +159,7 @@ export type ApplicationRead = {
      */
     field: string | null;
     claimed_level: TechnicalLevel | null;
-    organization: OrganizationRef;
+    organization: ApiApplicationsSchemasOrganizationRef;
     batch: BatchRef;
     /**
      * Submitted At
@@ -169,6 +232,30 @@ export type ApplicationRead = {
 };
 
 /**
+ * ApplicationRef
+ */
+export type ApplicationRef = {
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Product Name Zh
+     */
+    product_name_zh: string;
+    /**
+     * Product Name En
+     */
+    product_name_en: string | null;
+    /**
+     * Field
+     */
+    field: string | null;
+    status: ApplicationStatus;
+    organization: ApiExpertsSchemasOrganizationRef;
+};
+
+/**
  * ApplicationStatus
  */
 export type ApplicationStatus = 'draft' | 'submitted' | 'returned' | 'recommended' | 'accepted' | 'rejected' | 'in_review' | 'reviewed' | 'shortlisted' | 'not_selected' | 'awarded' | 'withdrawn';
@@ -199,7 +286,7 @@ export type ApplicationSummary = {
      */
     field: string | null;
     claimed_level: TechnicalLevel | null;
-    organization: OrganizationRef;
+    organization: ApiApplicationsSchemasOrganizationRef;
     batch: BatchRef;
     /**
      * Submitted At
@@ -285,6 +372,56 @@ export type ApplicationUpdate = {
 };
 
 /**
+ * AssignmentRead
+ *
+ * An assignment as admins see it.
+ */
+export type AssignmentRead = {
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Batch Id
+     */
+    batch_id: string;
+    application: ApplicationRef;
+    expert: ExpertRef;
+    status: AssignmentStatus;
+    source: AssignmentSource;
+    /**
+     * Draw Id
+     */
+    draw_id: string | null;
+    /**
+     * Reason
+     */
+    reason: string | null;
+    /**
+     * Ended Reason
+     */
+    ended_reason: string | null;
+    /**
+     * Ended At
+     */
+    ended_at: string | null;
+    /**
+     * Created At
+     */
+    created_at: string;
+};
+
+/**
+ * AssignmentSource
+ */
+export type AssignmentSource = 'draw' | 'manual';
+
+/**
+ * AssignmentStatus
+ */
+export type AssignmentStatus = 'active' | 'removed' | 'conflict_declared';
+
+/**
  * AttachmentKind
  */
 export type AttachmentKind = 'application_form' | 'test_report' | 'novelty_search' | 'licence' | 'other';
@@ -324,6 +461,36 @@ export type AttachmentRead = {
      * Created At
      */
     created_at: string;
+};
+
+/**
+ * AttestationRead
+ */
+export type AttestationRead = {
+    /**
+     * Batch Id
+     */
+    batch_id: string;
+    /**
+     * Statement Version
+     */
+    statement_version: string;
+    /**
+     * Statement Zh
+     */
+    statement_zh: string;
+    /**
+     * Statement En
+     */
+    statement_en: string;
+    /**
+     * Signed At
+     */
+    signed_at: string | null;
+    /**
+     * Signed Version
+     */
+    signed_version: string | null;
 };
 
 /**
@@ -375,9 +542,72 @@ export type AuditRead = {
 };
 
 /**
+ * AvailabilityRead
+ */
+export type AvailabilityRead = {
+    /**
+     * Batch Id
+     */
+    batch_id: string;
+    /**
+     * Expert Id
+     */
+    expert_id: string;
+    /**
+     * Available
+     */
+    available: boolean;
+    /**
+     * Note
+     */
+    note: string | null;
+};
+
+/**
+ * AvailabilityWrite
+ */
+export type AvailabilityWrite = {
+    /**
+     * Available
+     */
+    available: boolean;
+    /**
+     * Note
+     */
+    note?: string | null;
+};
+
+/**
  * BatchAction
  */
 export type BatchAction = 'open' | 'close' | 'start-review' | 'start-deliberation' | 'start-publicity' | 'announce' | 'archive';
+
+/**
+ * BatchBrief
+ */
+export type BatchBrief = {
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Year
+     */
+    year: number;
+    /**
+     * Sequence
+     */
+    sequence: number;
+    /**
+     * Title Zh
+     */
+    title_zh: string;
+    /**
+     * Title En
+     */
+    title_en: string | null;
+    status: BatchStatus;
+};
 
 /**
  * BatchCreate
@@ -421,6 +651,53 @@ export type BatchCreate = {
      * Reviewers Per Application
      */
     reviewers_per_application?: number;
+};
+
+/**
+ * BatchExpertRead
+ *
+ * An expert of the pool as seen for one batch (admin).
+ */
+export type BatchExpertRead = {
+    /**
+     * User Id
+     */
+    user_id: string;
+    /**
+     * Display Name
+     */
+    display_name: string;
+    /**
+     * Fields
+     */
+    fields: Array<string>;
+    employer: ApiExpertsSchemasOrganizationRef | null;
+    /**
+     * Active
+     */
+    active: boolean;
+    /**
+     * Available
+     */
+    available: boolean;
+    /**
+     * Availability Note
+     */
+    availability_note: string | null;
+    /**
+     * Load
+     *
+     * Active assignments in this batch.
+     */
+    load: number;
+    /**
+     * Attested
+     */
+    attested: boolean;
+    /**
+     * Signed At
+     */
+    signed_at: string | null;
 };
 
 /**
@@ -503,6 +780,39 @@ export type BatchRef = {
 };
 
 /**
+ * BatchResults
+ */
+export type BatchResults = {
+    /**
+     * Batch Id
+     */
+    batch_id: string;
+    aggregation_rule: AggregationRule;
+    /**
+     * Max Total
+     *
+     * The rubric's highest possible total.
+     */
+    max_total: string;
+    /**
+     * Disagreement Threshold
+     *
+     * A spread above this is flagged.
+     */
+    disagreement_threshold: string;
+    /**
+     * Shortlist Quota
+     */
+    shortlist_quota: {
+        [key: string]: number;
+    };
+    /**
+     * Items
+     */
+    items: Array<ResultRow>;
+};
+
+/**
  * BatchStatus
  */
 export type BatchStatus = 'draft' | 'open' | 'closed' | 'reviewing' | 'deliberation' | 'publicity' | 'announced' | 'archived';
@@ -542,11 +852,382 @@ export type BatchUpdate = {
 };
 
 /**
+ * CalendarDayRead
+ */
+export type CalendarDayRead = {
+    /**
+     * Day
+     */
+    day: string;
+    /**
+     * Working
+     *
+     * true: a make-up working day (调休) on a weekend; false: a holiday.
+     */
+    working: boolean;
+    /**
+     * Name Zh
+     */
+    name_zh: string | null;
+    /**
+     * Name En
+     */
+    name_en: string | null;
+    source: CalendarSource;
+};
+
+/**
+ * CalendarDayWrite
+ *
+ * One day of a year's replacement: a holiday (working=false: a weekday, or a weekend day
+ * that belongs to a named holiday) or a make-up working day (working=true: a weekend day).
+ */
+export type CalendarDayWrite = {
+    /**
+     * Day
+     */
+    day: string;
+    /**
+     * Working
+     */
+    working: boolean;
+    /**
+     * Name Zh
+     */
+    name_zh?: string | null;
+    /**
+     * Name En
+     */
+    name_en?: string | null;
+};
+
+/**
+ * CalendarSource
+ */
+export type CalendarSource = 'library' | 'admin';
+
+/**
+ * CalendarYearDetail
+ */
+export type CalendarYearDetail = {
+    /**
+     * Year
+     */
+    year: number;
+    /**
+     * `library`: from the chinese-calendar package; `admin`: entered or amended by an administrator.
+     */
+    source: CalendarSource;
+    /**
+     * Updated At
+     */
+    updated_at: string;
+    /**
+     * Days
+     *
+     * The days that differ from the Monday–Friday week, and the named holidays (weekends inside a holiday block included), in date order. Any other day is a working day from Monday to Friday and a rest day at the weekend.
+     */
+    days: Array<CalendarDayRead>;
+};
+
+/**
+ * CalendarYearList
+ */
+export type CalendarYearList = {
+    /**
+     * Items
+     *
+     * Every known year, oldest first.
+     */
+    items: Array<CalendarYearRead>;
+};
+
+/**
+ * CalendarYearRead
+ */
+export type CalendarYearRead = {
+    /**
+     * Year
+     */
+    year: number;
+    /**
+     * `library`: from the chinese-calendar package; `admin`: entered or amended by an administrator.
+     */
+    source: CalendarSource;
+    /**
+     * Updated At
+     */
+    updated_at: string;
+};
+
+/**
  * CheckStep
  *
  * Which check returned or rejected an application.
  */
 export type CheckStep = 'district' | 'formal';
+
+/**
+ * ConflictCreate
+ *
+ * The organisation by id or by its unified social credit code (exactly one).
+ */
+export type ConflictCreate = {
+    /**
+     * Organization Id
+     */
+    organization_id?: string | null;
+    /**
+     * Uscc
+     */
+    uscc?: string | null;
+    /**
+     * Reason
+     */
+    reason: string;
+};
+
+/**
+ * ConflictDeclared
+ */
+export type ConflictDeclared = {
+    conflict: ConflictRead;
+    /**
+     * Ended Assignments
+     *
+     * Active assignments the new conflict ended (their applications need reassignment).
+     */
+    ended_assignments: number;
+};
+
+/**
+ * ConflictRead
+ */
+export type ConflictRead = {
+    /**
+     * Id
+     */
+    id: string;
+    organization: ApiExpertsSchemasOrganizationRef;
+    /**
+     * Reason
+     */
+    reason: string | null;
+    /**
+     * Created At
+     */
+    created_at: string;
+};
+
+/**
+ * ConflictedAssignment
+ *
+ * An active assignment the avoidance rules forbid now (e.g. a group was set later).
+ */
+export type ConflictedAssignment = {
+    /**
+     * Assignment Id
+     */
+    assignment_id: string;
+    /**
+     * Application Id
+     */
+    application_id: string;
+    /**
+     * Expert Id
+     */
+    expert_id: string;
+    /**
+     * Rule
+     */
+    rule: string;
+};
+
+/**
+ * CoverageEntry
+ */
+export type CoverageEntry = {
+    /**
+     * Application Id
+     */
+    application_id: string;
+    /**
+     * Product Name Zh
+     */
+    product_name_zh: string;
+    /**
+     * Product Name En
+     */
+    product_name_en: string | null;
+    /**
+     * Field
+     */
+    field: string | null;
+    organization: ApiExpertsSchemasOrganizationRef;
+    /**
+     * Active Experts
+     */
+    active_experts: number;
+    /**
+     * Required
+     */
+    required: number;
+    /**
+     * Missing
+     */
+    missing: number;
+    /**
+     * Drawable Now
+     *
+     * Experts a draw could add right now.
+     */
+    drawable_now: number;
+    /**
+     * Conflicts Declared
+     *
+     * Experts who declared a conflict on it.
+     */
+    conflicts_declared: number;
+    /**
+     * Removed
+     *
+     * Experts an admin removed from it.
+     */
+    removed: number;
+    /**
+     * Reasons
+     */
+    reasons: Array<ShortfallReason>;
+};
+
+/**
+ * CoverageRead
+ */
+export type CoverageRead = {
+    /**
+     * Batch Id
+     */
+    batch_id: string;
+    /**
+     * Required Per Application
+     */
+    required_per_application: number;
+    /**
+     * Cap Per Expert
+     */
+    cap_per_expert: number;
+    /**
+     * Applications In Review
+     */
+    applications_in_review: number;
+    /**
+     * Fully Covered
+     */
+    fully_covered: number;
+    /**
+     * Short
+     */
+    short: Array<CoverageEntry>;
+    /**
+     * Conflicted Assignments
+     */
+    conflicted_assignments: Array<ConflictedAssignment>;
+};
+
+/**
+ * CriterionRead
+ */
+export type CriterionRead = {
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Position
+     */
+    position: number;
+    /**
+     * Name Zh
+     */
+    name_zh: string;
+    /**
+     * Name En
+     */
+    name_en: string | null;
+    /**
+     * Max Score
+     */
+    max_score: string;
+    /**
+     * Weight
+     */
+    weight: string;
+    /**
+     * Guidance Zh
+     */
+    guidance_zh: string | null;
+    /**
+     * Guidance En
+     */
+    guidance_en: string | null;
+};
+
+/**
+ * CriterionWrite
+ */
+export type CriterionWrite = {
+    /**
+     * Name Zh
+     */
+    name_zh: string;
+    /**
+     * Name En
+     */
+    name_en?: string | null;
+    /**
+     * Max Score
+     */
+    max_score: number | string;
+    /**
+     * Weight
+     */
+    weight?: number | string;
+    /**
+     * Guidance Zh
+     */
+    guidance_zh?: string | null;
+    /**
+     * Guidance En
+     */
+    guidance_en?: string | null;
+};
+
+/**
+ * DecisionRead
+ */
+export type DecisionRead = {
+    /**
+     * Application Id
+     */
+    application_id: string;
+    status: ApplicationStatus;
+    /**
+     * Decision Reason
+     */
+    decision_reason: string | null;
+    /**
+     * Field
+     */
+    field: string | null;
+    /**
+     * Shortlisted In Field
+     */
+    shortlisted_in_field: number;
+    /**
+     * Quota
+     */
+    quota: number | null;
+};
 
 /**
  * DecisionRequest
@@ -578,6 +1259,197 @@ export type DistrictRead = {
      * Name En
      */
     name_en: string;
+};
+
+/**
+ * DrawDetail
+ *
+ * Everything needed to replay the draw: `algorithm.draw` on these inputs with this seed,
+ * per_application and cap gives these pairs again.
+ */
+export type DrawDetail = {
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Batch Id
+     */
+    batch_id: string;
+    /**
+     * Seed
+     */
+    seed: number;
+    /**
+     * Per Application
+     */
+    per_application: number;
+    /**
+     * Cap Per Expert
+     */
+    cap_per_expert: number;
+    /**
+     * Run By
+     */
+    run_by: string | null;
+    /**
+     * Created At
+     */
+    created_at: string;
+    /**
+     * Applications Considered
+     */
+    applications_considered: number;
+    /**
+     * Assigned
+     */
+    assigned: number;
+    /**
+     * Shortfalls
+     */
+    shortfalls: Array<DrawShortfall>;
+    /**
+     * Pairs
+     *
+     * (application id, expert id) pairs drawn.
+     */
+    pairs: Array<[
+        string,
+        string
+    ]>;
+    /**
+     * Inputs
+     */
+    inputs: {
+        [key: string]: unknown;
+    };
+};
+
+/**
+ * DrawRead
+ */
+export type DrawRead = {
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Batch Id
+     */
+    batch_id: string;
+    /**
+     * Seed
+     */
+    seed: number;
+    /**
+     * Per Application
+     */
+    per_application: number;
+    /**
+     * Cap Per Expert
+     */
+    cap_per_expert: number;
+    /**
+     * Run By
+     */
+    run_by: string | null;
+    /**
+     * Created At
+     */
+    created_at: string;
+    /**
+     * Applications Considered
+     */
+    applications_considered: number;
+    /**
+     * Assigned
+     */
+    assigned: number;
+    /**
+     * Shortfalls
+     */
+    shortfalls: Array<DrawShortfall>;
+};
+
+/**
+ * DrawRequest
+ */
+export type DrawRequest = {
+    /**
+     * Seed
+     *
+     * Replays a draw; drawn at random when left out.
+     */
+    seed?: number | null;
+};
+
+/**
+ * DrawResult
+ */
+export type DrawResult = {
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Batch Id
+     */
+    batch_id: string;
+    /**
+     * Seed
+     */
+    seed: number;
+    /**
+     * Per Application
+     */
+    per_application: number;
+    /**
+     * Cap Per Expert
+     */
+    cap_per_expert: number;
+    /**
+     * Run By
+     */
+    run_by: string | null;
+    /**
+     * Created At
+     */
+    created_at: string;
+    /**
+     * Applications Considered
+     */
+    applications_considered: number;
+    /**
+     * Assigned
+     */
+    assigned: number;
+    /**
+     * Shortfalls
+     */
+    shortfalls: Array<DrawShortfall>;
+    coverage: CoverageRead;
+};
+
+/**
+ * DrawShortfall
+ */
+export type DrawShortfall = {
+    /**
+     * Application Id
+     */
+    application_id: string;
+    /**
+     * Needed
+     */
+    needed: number;
+    /**
+     * Drawn
+     */
+    drawn: number;
+    /**
+     * Reasons
+     */
+    reasons: Array<ShortfallReason>;
 };
 
 /**
@@ -637,6 +1509,168 @@ export type EnterpriseCreate = {
      */
     uscc: string;
     district: District;
+};
+
+/**
+ * Evidence
+ */
+export type Evidence = {
+    /**
+     * Filename
+     */
+    filename: string;
+    /**
+     * Content Type
+     */
+    content_type?: string;
+    /**
+     * Size Bytes
+     */
+    size_bytes: number;
+    /**
+     * Sha256
+     */
+    sha256: string;
+};
+
+/**
+ * ExpertDetail
+ */
+export type ExpertDetail = {
+    /**
+     * User Id
+     */
+    user_id: string;
+    /**
+     * Display Name
+     */
+    display_name: string;
+    /**
+     * Email
+     */
+    email: string;
+    /**
+     * Fields
+     */
+    fields: Array<string>;
+    employer: ApiExpertsSchemasOrganizationRef | null;
+    /**
+     * Title Zh
+     */
+    title_zh: string | null;
+    /**
+     * Title En
+     */
+    title_en: string | null;
+    /**
+     * Speciality
+     */
+    speciality: string | null;
+    /**
+     * Active
+     */
+    active: boolean;
+    /**
+     * Active Load
+     *
+     * Active assignments across all batches.
+     */
+    active_load: number;
+    /**
+     * Conflicts
+     */
+    conflicts: Array<ConflictRead>;
+};
+
+/**
+ * ExpertProfileWrite
+ *
+ * The whole profile; PUT replaces it.
+ */
+export type ExpertProfileWrite = {
+    /**
+     * Fields
+     */
+    fields: Array<string>;
+    /**
+     * Employer Organization Id
+     */
+    employer_organization_id?: string | null;
+    /**
+     * Title Zh
+     */
+    title_zh?: string | null;
+    /**
+     * Title En
+     */
+    title_en?: string | null;
+    /**
+     * Speciality
+     */
+    speciality?: string | null;
+    /**
+     * Active
+     */
+    active?: boolean;
+};
+
+/**
+ * ExpertRead
+ */
+export type ExpertRead = {
+    /**
+     * User Id
+     */
+    user_id: string;
+    /**
+     * Display Name
+     */
+    display_name: string;
+    /**
+     * Email
+     */
+    email: string;
+    /**
+     * Fields
+     */
+    fields: Array<string>;
+    employer: ApiExpertsSchemasOrganizationRef | null;
+    /**
+     * Title Zh
+     */
+    title_zh: string | null;
+    /**
+     * Title En
+     */
+    title_en: string | null;
+    /**
+     * Speciality
+     */
+    speciality: string | null;
+    /**
+     * Active
+     */
+    active: boolean;
+    /**
+     * Active Load
+     *
+     * Active assignments across all batches.
+     */
+    active_load: number;
+};
+
+/**
+ * ExpertRef
+ */
+export type ExpertRef = {
+    /**
+     * User Id
+     */
+    user_id: string;
+    /**
+     * Display Name
+     */
+    display_name: string;
 };
 
 /**
@@ -751,6 +1785,24 @@ export type LoginRequest = {
 };
 
 /**
+ * ManualAssignment
+ */
+export type ManualAssignment = {
+    /**
+     * Application Id
+     */
+    application_id: string;
+    /**
+     * Expert Id
+     */
+    expert_id: string;
+    /**
+     * Reason
+     */
+    reason: string;
+};
+
+/**
  * Me
  */
 export type Me = {
@@ -771,6 +1823,275 @@ export type Me = {
      * Roles
      */
     roles: Array<RoleGrantRead>;
+};
+
+/**
+ * ObjectedApplication
+ */
+export type ObjectedApplication = {
+    /**
+     * Id
+     */
+    id: string;
+    status: ApplicationStatus;
+    /**
+     * Product Name Zh
+     */
+    product_name_zh: string;
+    /**
+     * Product Name En
+     */
+    product_name_en: string | null;
+    /**
+     * Model Spec
+     */
+    model_spec: string | null;
+    /**
+     * Organization Id
+     */
+    organization_id: string;
+    /**
+     * Organization Name Zh
+     */
+    organization_name_zh: string;
+    /**
+     * Organization Name En
+     */
+    organization_name_en: string | null;
+};
+
+/**
+ * ObjectionBatch
+ */
+export type ObjectionBatch = {
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Year
+     */
+    year: number;
+    /**
+     * Sequence
+     */
+    sequence: number;
+    /**
+     * Title Zh
+     */
+    title_zh: string;
+    /**
+     * Title En
+     */
+    title_en: string | null;
+};
+
+/**
+ * ObjectionCreate
+ *
+ * The public objection form (multipart/form-data). Real name, and a phone number or an
+ * e-mail address (at least one); the evidence is an optional PDF.
+ */
+export type ObjectionCreate = {
+    /**
+     * Application Id
+     *
+     * The shortlisted application objected to.
+     */
+    application_id: string;
+    /**
+     * Objector Name
+     *
+     * Real name.
+     */
+    objector_name: string;
+    /**
+     * Objector Phone
+     *
+     * Digits, spaces and dashes, optionally after a leading +.
+     */
+    objector_phone?: string | null;
+    /**
+     * Objector Email
+     */
+    objector_email?: string | null;
+    /**
+     * Objector Organization
+     */
+    objector_organization?: string | null;
+    /**
+     * Statement
+     */
+    statement: string;
+    /**
+     * Evidence
+     *
+     * A PDF, judged by its content.
+     */
+    evidence?: Blob | File | null;
+};
+
+/**
+ * ObjectionFiled
+ *
+ * What the objector gets back: the reference to quote.
+ */
+export type ObjectionFiled = {
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Reference
+     */
+    reference: string;
+    status: ObjectionStatus;
+    /**
+     * Batch Id
+     */
+    batch_id: string;
+    /**
+     * Application Id
+     */
+    application_id: string;
+    /**
+     * Created At
+     */
+    created_at: string;
+};
+
+/**
+ * ObjectionRead
+ */
+export type ObjectionRead = {
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Reference
+     */
+    reference: string;
+    status: ObjectionStatus;
+    batch: ObjectionBatch;
+    application: ObjectedApplication;
+    /**
+     * Objector Name
+     */
+    objector_name: string;
+    /**
+     * Objector Phone
+     */
+    objector_phone: string | null;
+    /**
+     * Objector Email
+     */
+    objector_email: string | null;
+    /**
+     * Objector Organization
+     */
+    objector_organization: string | null;
+    /**
+     * Statement
+     */
+    statement: string;
+    evidence: Evidence | null;
+    /**
+     * Resolution
+     */
+    resolution: string | null;
+    /**
+     * Resolved By
+     */
+    resolved_by: string | null;
+    /**
+     * Resolved At
+     */
+    resolved_at: string | null;
+    /**
+     * Ip
+     *
+     * The address the objection was filed from.
+     */
+    ip: string | null;
+    /**
+     * Created At
+     */
+    created_at: string;
+    /**
+     * Updated At
+     */
+    updated_at: string;
+};
+
+/**
+ * ObjectionStatus
+ */
+export type ObjectionStatus = 'filed' | 'under_review' | 'upheld' | 'dismissed';
+
+/**
+ * ObjectionSummary
+ */
+export type ObjectionSummary = {
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Reference
+     */
+    reference: string;
+    status: ObjectionStatus;
+    /**
+     * Batch Id
+     */
+    batch_id: string;
+    /**
+     * Application Id
+     */
+    application_id: string;
+    /**
+     * Product Name Zh
+     */
+    product_name_zh: string;
+    /**
+     * Organization Name Zh
+     */
+    organization_name_zh: string;
+    /**
+     * Objector Name
+     */
+    objector_name: string;
+    /**
+     * Has Evidence
+     */
+    has_evidence: boolean;
+    /**
+     * Created At
+     */
+    created_at: string;
+    /**
+     * Resolved At
+     */
+    resolved_at: string | null;
+};
+
+/**
+ * OrganizationBrief
+ */
+export type OrganizationBrief = {
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Name Zh
+     */
+    name_zh: string;
+    /**
+     * Name En
+     */
+    name_en: string | null;
 };
 
 /**
@@ -797,6 +2118,21 @@ export type OrganizationCreate = {
  * OrganizationKind
  */
 export type OrganizationKind = 'enterprise' | 'district_office' | 'agency' | 'other';
+
+/**
+ * OrganizationPublic
+ */
+export type OrganizationPublic = {
+    /**
+     * Name Zh
+     */
+    name_zh: string;
+    /**
+     * Name En
+     */
+    name_en: string | null;
+    district: Term | null;
+};
 
 /**
  * OrganizationRead
@@ -827,22 +2163,88 @@ export type OrganizationRead = {
 };
 
 /**
- * OrganizationRef
+ * OwnApplication
  */
-export type OrganizationRef = {
+export type OwnApplication = {
     /**
      * Id
      */
     id: string;
     /**
-     * Name Zh
+     * Product Name Zh
      */
-    name_zh: string;
+    product_name_zh: string;
     /**
-     * Name En
+     * Product Name En
      */
-    name_en: string | null;
-    district: District | null;
+    product_name_en: string | null;
+    /**
+     * Field
+     */
+    field: string | null;
+    status: ApplicationStatus;
+    /**
+     * Organization Name Zh
+     */
+    organization_name_zh: string;
+    /**
+     * Organization Name En
+     */
+    organization_name_en: string | null;
+};
+
+/**
+ * OwnAssignment
+ *
+ * An assignment as its expert sees it: application details only once the batch's
+ * statement is signed, and never anything about the other experts.
+ */
+export type OwnAssignment = {
+    /**
+     * Id
+     */
+    id: string;
+    batch: BatchBrief;
+    /**
+     * Attested
+     */
+    attested: boolean;
+    /**
+     * Assigned At
+     */
+    assigned_at: string;
+    application: OwnApplication | null;
+};
+
+/**
+ * OwnAssignmentEnded
+ */
+export type OwnAssignmentEnded = {
+    /**
+     * Id
+     */
+    id: string;
+    status: AssignmentStatus;
+    /**
+     * Ended At
+     */
+    ended_at: string | null;
+};
+
+/**
+ * Page[AdminReview]
+ */
+export type PageAdminReview = {
+    /**
+     * Items
+     */
+    items: Array<AdminReview>;
+    /**
+     * Next
+     *
+     * Cursor of the next page; null on the last page.
+     */
+    next?: string | null;
 };
 
 /**
@@ -853,6 +2255,22 @@ export type PageApplicationSummary = {
      * Items
      */
     items: Array<ApplicationSummary>;
+    /**
+     * Next
+     *
+     * Cursor of the next page; null on the last page.
+     */
+    next?: string | null;
+};
+
+/**
+ * Page[AssignmentRead]
+ */
+export type PageAssignmentRead = {
+    /**
+     * Items
+     */
+    items: Array<AssignmentRead>;
     /**
      * Next
      *
@@ -878,6 +2296,22 @@ export type PageAuditRead = {
 };
 
 /**
+ * Page[BatchExpertRead]
+ */
+export type PageBatchExpertRead = {
+    /**
+     * Items
+     */
+    items: Array<BatchExpertRead>;
+    /**
+     * Next
+     *
+     * Cursor of the next page; null on the last page.
+     */
+    next?: string | null;
+};
+
+/**
  * Page[BatchRead]
  */
 export type PageBatchRead = {
@@ -894,6 +2328,38 @@ export type PageBatchRead = {
 };
 
 /**
+ * Page[ExpertRead]
+ */
+export type PageExpertRead = {
+    /**
+     * Items
+     */
+    items: Array<ExpertRead>;
+    /**
+     * Next
+     *
+     * Cursor of the next page; null on the last page.
+     */
+    next?: string | null;
+};
+
+/**
+ * Page[ObjectionSummary]
+ */
+export type PageObjectionSummary = {
+    /**
+     * Items
+     */
+    items: Array<ObjectionSummary>;
+    /**
+     * Next
+     *
+     * Cursor of the next page; null on the last page.
+     */
+    next?: string | null;
+};
+
+/**
  * Page[OrganizationRead]
  */
 export type PageOrganizationRead = {
@@ -901,6 +2367,22 @@ export type PageOrganizationRead = {
      * Items
      */
     items: Array<OrganizationRead>;
+    /**
+     * Next
+     *
+     * Cursor of the next page; null on the last page.
+     */
+    next?: string | null;
+};
+
+/**
+ * Page[OwnAssignment]
+ */
+export type PageOwnAssignment = {
+    /**
+     * Items
+     */
+    items: Array<OwnAssignment>;
     /**
      * Next
      *
@@ -967,6 +2449,146 @@ export type Problem = {
 export type ProductType = 'complete_machine' | 'core_component' | 'control_system' | 'basic_material' | 'software';
 
 /**
+ * PublicityBatch
+ */
+export type PublicityBatch = {
+    /**
+     * Batch Id
+     */
+    batch_id: string;
+    /**
+     * Year
+     */
+    year: number;
+    /**
+     * Sequence
+     */
+    sequence: number;
+    /**
+     * Title Zh
+     */
+    title_zh: string;
+    /**
+     * Title En
+     */
+    title_en: string | null;
+    /**
+     * Publicity Working Days
+     */
+    publicity_working_days: number;
+    /**
+     * Starts On
+     */
+    starts_on: string;
+    /**
+     * Ends On
+     */
+    ends_on: string;
+    /**
+     * Accepting Objections
+     *
+     * Today (Asia/Shanghai) is inside the window.
+     */
+    accepting_objections: boolean;
+    /**
+     * Working Days Left
+     *
+     * Working days of the window from today on, today included; 0 once closed.
+     */
+    working_days_left: number;
+    /**
+     * Products
+     */
+    products: Array<PublicityProduct>;
+};
+
+/**
+ * PublicityList
+ */
+export type PublicityList = {
+    /**
+     * Today
+     *
+     * The date in Asia/Shanghai the window is judged by.
+     */
+    today: string;
+    /**
+     * Items
+     */
+    items: Array<PublicityBatch>;
+};
+
+/**
+ * PublicityProduct
+ *
+ * A shortlisted product as the notice shows it: nothing an applicant has not published.
+ */
+export type PublicityProduct = {
+    /**
+     * Application Id
+     */
+    application_id: string;
+    /**
+     * Product Name Zh
+     */
+    product_name_zh: string;
+    /**
+     * Product Name En
+     */
+    product_name_en: string | null;
+    /**
+     * Model Spec
+     */
+    model_spec: string | null;
+    field: Term | null;
+    claimed_level: Term | null;
+    organization: OrganizationPublic;
+};
+
+/**
+ * ReasonBody
+ */
+export type ReasonBody = {
+    /**
+     * Reason
+     */
+    reason: string;
+};
+
+/**
+ * ReasonRequest
+ */
+export type ReasonRequest = {
+    /**
+     * Reason
+     */
+    reason: string;
+};
+
+/**
+ * Recommendation
+ */
+export type Recommendation = 'recommend' | 'neutral' | 'not_recommend';
+
+/**
+ * RecommendationCounts
+ */
+export type RecommendationCounts = {
+    /**
+     * Recommend
+     */
+    recommend?: number;
+    /**
+     * Neutral
+     */
+    neutral?: number;
+    /**
+     * Not Recommend
+     */
+    not_recommend?: number;
+};
+
+/**
  * RegisterRequest
  *
  * Applicant self-registration together with a new enterprise.
@@ -999,6 +2621,99 @@ export type RejectRequest = {
 };
 
 /**
+ * ResolutionRequest
+ */
+export type ResolutionRequest = {
+    /**
+     * Resolution
+     *
+     * The written resolution (10–5000 characters).
+     */
+    resolution: string;
+};
+
+/**
+ * ResultRow
+ */
+export type ResultRow = {
+    /**
+     * Application Id
+     */
+    application_id: string;
+    /**
+     * Product Name Zh
+     */
+    product_name_zh: string;
+    /**
+     * Product Name En
+     */
+    product_name_en: string | null;
+    organization: OrganizationBrief;
+    /**
+     * Field
+     */
+    field: string | null;
+    /**
+     * Field Zh
+     */
+    field_zh: string | null;
+    /**
+     * Field En
+     */
+    field_en: string | null;
+    status: ApplicationStatus;
+    /**
+     * N Assigned
+     *
+     * Active assignments.
+     */
+    n_assigned: number;
+    /**
+     * N Submitted
+     */
+    n_submitted: number;
+    /**
+     * N Waived
+     */
+    n_waived: number;
+    /**
+     * Totals
+     *
+     * Submitted totals in submission order, without who gave them.
+     */
+    totals: Array<string>;
+    /**
+     * Aggregate
+     *
+     * Rounded to 2 decimals; null without totals.
+     */
+    aggregate: string | null;
+    /**
+     * Rank In Field
+     *
+     * By the exact aggregate; ties share a rank.
+     */
+    rank_in_field: number | null;
+    /**
+     * Spread
+     */
+    spread: string | null;
+    /**
+     * Disagreement
+     */
+    disagreement: boolean;
+    recommendations: RecommendationCounts;
+    /**
+     * shortlisted, not_selected or awarded once decided.
+     */
+    decision: ApplicationStatus | null;
+    /**
+     * Decision Reason
+     */
+    decision_reason: string | null;
+};
+
+/**
  * ReturnRequest
  */
 export type ReturnRequest = {
@@ -1010,6 +2725,163 @@ export type ReturnRequest = {
      * Deadline Working Days
      */
     deadline_working_days?: number;
+};
+
+/**
+ * ReviewDraft
+ *
+ * The whole editable part of a review: what is left out is cleared (PUT semantics).
+ */
+export type ReviewDraft = {
+    /**
+     * Scores
+     *
+     * Score per criterion id; criteria left out are not scored yet.
+     */
+    scores?: {
+        [key: string]: number | string;
+    };
+    /**
+     * Comment
+     */
+    comment?: string | null;
+    recommendation?: Recommendation | null;
+};
+
+/**
+ * ReviewRead
+ *
+ * The caller's own review and the rubric it is scored on — never anyone else's.
+ */
+export type ReviewRead = {
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Assignment Id
+     */
+    assignment_id: string;
+    /**
+     * Application Id
+     */
+    application_id: string;
+    status: ReviewStatus;
+    /**
+     * Scores
+     */
+    scores: {
+        [key: string]: string;
+    };
+    /**
+     * Total
+     */
+    total: string | null;
+    /**
+     * Comment
+     */
+    comment: string | null;
+    recommendation: Recommendation | null;
+    /**
+     * Version
+     */
+    version: number;
+    /**
+     * Submitted At
+     */
+    submitted_at: string | null;
+    /**
+     * Waived Reason
+     */
+    waived_reason: string | null;
+    /**
+     * Criteria
+     */
+    criteria: Array<CriterionRead>;
+    /**
+     * Max Total
+     */
+    max_total: string;
+};
+
+/**
+ * ReviewSettingsRead
+ */
+export type ReviewSettingsRead = {
+    /**
+     * Batch Id
+     */
+    batch_id: string;
+    status: BatchStatus;
+    aggregation_rule: AggregationRule;
+    /**
+     * Max Assignments Per Expert
+     */
+    max_assignments_per_expert: number;
+    /**
+     * Reviewers Per Application
+     */
+    reviewers_per_application: number;
+    /**
+     * Shortlist Quota
+     */
+    shortlist_quota: {
+        [key: string]: number;
+    };
+    /**
+     * Assignment Seed
+     */
+    assignment_seed: number | null;
+    /**
+     * Editable
+     */
+    editable: boolean;
+};
+
+/**
+ * ReviewSettingsWrite
+ *
+ * Fields left out keep their value.
+ */
+export type ReviewSettingsWrite = {
+    aggregation_rule?: AggregationRule | null;
+    /**
+     * Max Assignments Per Expert
+     */
+    max_assignments_per_expert?: number | null;
+    /**
+     * Reviewers Per Application
+     */
+    reviewers_per_application?: number | null;
+    /**
+     * Shortlist Quota
+     */
+    shortlist_quota?: {
+        [key: string]: number;
+    } | null;
+};
+
+/**
+ * ReviewStatus
+ */
+export type ReviewStatus = 'draft' | 'submitted' | 'waived';
+
+/**
+ * ReviewerRef
+ */
+export type ReviewerRef = {
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Display Name
+     */
+    display_name: string;
+    /**
+     * Email
+     */
+    email: string;
 };
 
 /**
@@ -1046,6 +2918,43 @@ export type RoleGrantRead = {
      */
     organization_name_en: string | null;
     district: District | null;
+};
+
+/**
+ * RubricRead
+ */
+export type RubricRead = {
+    /**
+     * Batch Id
+     */
+    batch_id: string;
+    /**
+     * Criteria
+     */
+    criteria: Array<CriterionRead>;
+    /**
+     * Max Total
+     *
+     * Σ weight × max_score.
+     */
+    max_total: string;
+    aggregation_rule: AggregationRule;
+    /**
+     * Locked
+     *
+     * A review of the batch has been submitted.
+     */
+    locked: boolean;
+};
+
+/**
+ * RubricWrite
+ */
+export type RubricWrite = {
+    /**
+     * Criteria
+     */
+    criteria: Array<CriterionWrite>;
 };
 
 /**
@@ -1098,6 +3007,28 @@ export type SaleRecordOutput = {
      * In Beijing
      */
     in_beijing: boolean;
+};
+
+/**
+ * ShortfallReason
+ */
+export type ShortfallReason = {
+    /**
+     * Code
+     */
+    code: string;
+    /**
+     * Count
+     */
+    count: number;
+    /**
+     * Zh
+     */
+    zh: string;
+    /**
+     * En
+     */
+    en: string;
 };
 
 /**
@@ -1247,6 +3178,67 @@ export type UserRead = {
      * Roles
      */
     roles: Array<RoleGrantRead>;
+};
+
+/**
+ * WorkingDaysRead
+ */
+export type WorkingDaysRead = {
+    /**
+     * Start
+     */
+    start: string;
+    /**
+     * Days
+     */
+    days: number;
+    /**
+     * End
+     *
+     * The `days`-th working day on or after `start`.
+     */
+    end: string;
+};
+
+/**
+ * OrganizationRef
+ */
+export type ApiApplicationsSchemasOrganizationRef = {
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Name Zh
+     */
+    name_zh: string;
+    /**
+     * Name En
+     */
+    name_en: string | null;
+    district: District | null;
+};
+
+/**
+ * OrganizationRef
+ */
+export type ApiExpertsSchemasOrganizationRef = {
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Name Zh
+     */
+    name_zh: string;
+    /**
+     * Name En
+     */
+    name_en: string | null;
+    /**
+     * Enterprise Group
+     */
+    enterprise_group?: string | null;
 };
 
 export type AuthLoginData = {
@@ -2953,6 +4945,2289 @@ export type AttachmentsDownloadAttachmentResponses = {
 };
 
 export type AttachmentsDownloadAttachmentResponse = AttachmentsDownloadAttachmentResponses[keyof AttachmentsDownloadAttachmentResponses];
+
+export type CalendarAddWorkingDaysData = {
+    body?: never;
+    path?: never;
+    query: {
+        /**
+         * Start
+         *
+         * YYYY-MM-DD; counts itself when a working day.
+         */
+        start: string;
+        /**
+         * Days
+         */
+        days: number;
+    };
+    url: '/api/v1/calendar/add-working-days';
+};
+
+export type CalendarAddWorkingDaysErrors = {
+    /**
+     * Conflict
+     */
+    409: Problem;
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+};
+
+export type CalendarAddWorkingDaysError = CalendarAddWorkingDaysErrors[keyof CalendarAddWorkingDaysErrors];
+
+export type CalendarAddWorkingDaysResponses = {
+    /**
+     * Successful Response
+     */
+    200: WorkingDaysRead;
+};
+
+export type CalendarAddWorkingDaysResponse = CalendarAddWorkingDaysResponses[keyof CalendarAddWorkingDaysResponses];
+
+export type CalendarListYearsData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/v1/calendar/years';
+};
+
+export type CalendarListYearsResponses = {
+    /**
+     * Successful Response
+     */
+    200: CalendarYearList;
+};
+
+export type CalendarListYearsResponse = CalendarListYearsResponses[keyof CalendarListYearsResponses];
+
+export type CalendarDeleteYearData = {
+    body?: never;
+    path: {
+        /**
+         * Year
+         *
+         * A calendar year, e.g. 2026.
+         */
+        year: number;
+    };
+    query?: never;
+    url: '/api/v1/calendar/years/{year}';
+};
+
+export type CalendarDeleteYearErrors = {
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
+     * Not Found
+     */
+    404: Problem;
+    /**
+     * Conflict
+     */
+    409: Problem;
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+};
+
+export type CalendarDeleteYearError = CalendarDeleteYearErrors[keyof CalendarDeleteYearErrors];
+
+export type CalendarDeleteYearResponses = {
+    /**
+     * Successful Response
+     */
+    204: void;
+};
+
+export type CalendarDeleteYearResponse = CalendarDeleteYearResponses[keyof CalendarDeleteYearResponses];
+
+export type CalendarReadYearData = {
+    body?: never;
+    path: {
+        /**
+         * Year
+         *
+         * A calendar year, e.g. 2026.
+         */
+        year: number;
+    };
+    query?: never;
+    url: '/api/v1/calendar/years/{year}';
+};
+
+export type CalendarReadYearErrors = {
+    /**
+     * Not Found
+     */
+    404: Problem;
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+};
+
+export type CalendarReadYearError = CalendarReadYearErrors[keyof CalendarReadYearErrors];
+
+export type CalendarReadYearResponses = {
+    /**
+     * Successful Response
+     */
+    200: CalendarYearDetail;
+};
+
+export type CalendarReadYearResponse = CalendarReadYearResponses[keyof CalendarReadYearResponses];
+
+export type CalendarReplaceYearData = {
+    /**
+     * Entries
+     */
+    body: Array<CalendarDayWrite>;
+    path: {
+        /**
+         * Year
+         *
+         * A calendar year, e.g. 2026.
+         */
+        year: number;
+    };
+    query?: never;
+    url: '/api/v1/calendar/years/{year}';
+};
+
+export type CalendarReplaceYearErrors = {
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+};
+
+export type CalendarReplaceYearError = CalendarReplaceYearErrors[keyof CalendarReplaceYearErrors];
+
+export type CalendarReplaceYearResponses = {
+    /**
+     * Successful Response
+     */
+    200: CalendarYearDetail;
+};
+
+export type CalendarReplaceYearResponse = CalendarReplaceYearResponses[keyof CalendarReplaceYearResponses];
+
+export type ExpertsListExpertsData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Field
+         *
+         * A field code, e.g. integrated_circuits.
+         */
+        field?: string | null;
+        /**
+         * Active
+         */
+        active?: boolean | null;
+        /**
+         * Limit
+         *
+         * Items per page (≤ 100).
+         */
+        limit?: number;
+        /**
+         * Cursor
+         *
+         * The `next` value of the previous page.
+         */
+        cursor?: string | null;
+    };
+    url: '/api/v1/experts';
+};
+
+export type ExpertsListExpertsErrors = {
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
+     * Not Found
+     */
+    404: Problem;
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+};
+
+export type ExpertsListExpertsError = ExpertsListExpertsErrors[keyof ExpertsListExpertsErrors];
+
+export type ExpertsListExpertsResponses = {
+    /**
+     * Successful Response
+     */
+    200: PageExpertRead;
+};
+
+export type ExpertsListExpertsResponse = ExpertsListExpertsResponses[keyof ExpertsListExpertsResponses];
+
+export type ExpertsReadOwnProfileData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/v1/experts/me';
+};
+
+export type ExpertsReadOwnProfileErrors = {
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
+     * Not Found
+     */
+    404: Problem;
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+};
+
+export type ExpertsReadOwnProfileError = ExpertsReadOwnProfileErrors[keyof ExpertsReadOwnProfileErrors];
+
+export type ExpertsReadOwnProfileResponses = {
+    /**
+     * Successful Response
+     */
+    200: ExpertDetail;
+};
+
+export type ExpertsReadOwnProfileResponse = ExpertsReadOwnProfileResponses[keyof ExpertsReadOwnProfileResponses];
+
+export type ExpertsDeclareOwnConflictData = {
+    body: ConflictCreate;
+    path?: never;
+    query?: never;
+    url: '/api/v1/experts/me/conflicts';
+};
+
+export type ExpertsDeclareOwnConflictErrors = {
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
+     * Not Found
+     */
+    404: Problem;
+    /**
+     * Conflict
+     */
+    409: Problem;
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+};
+
+export type ExpertsDeclareOwnConflictError = ExpertsDeclareOwnConflictErrors[keyof ExpertsDeclareOwnConflictErrors];
+
+export type ExpertsDeclareOwnConflictResponses = {
+    /**
+     * Successful Response
+     */
+    201: ConflictDeclared;
+};
+
+export type ExpertsDeclareOwnConflictResponse = ExpertsDeclareOwnConflictResponses[keyof ExpertsDeclareOwnConflictResponses];
+
+export type ExpertsReadExpertData = {
+    body?: never;
+    path: {
+        /**
+         * User Id
+         */
+        user_id: string;
+    };
+    query?: never;
+    url: '/api/v1/experts/{user_id}';
+};
+
+export type ExpertsReadExpertErrors = {
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
+     * Not Found
+     */
+    404: Problem;
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+};
+
+export type ExpertsReadExpertError = ExpertsReadExpertErrors[keyof ExpertsReadExpertErrors];
+
+export type ExpertsReadExpertResponses = {
+    /**
+     * Successful Response
+     */
+    200: ExpertDetail;
+};
+
+export type ExpertsReadExpertResponse = ExpertsReadExpertResponses[keyof ExpertsReadExpertResponses];
+
+export type ExpertsPutExpertData = {
+    body: ExpertProfileWrite;
+    path: {
+        /**
+         * User Id
+         */
+        user_id: string;
+    };
+    query?: never;
+    url: '/api/v1/experts/{user_id}';
+};
+
+export type ExpertsPutExpertErrors = {
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
+     * Not Found
+     */
+    404: Problem;
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+};
+
+export type ExpertsPutExpertError = ExpertsPutExpertErrors[keyof ExpertsPutExpertErrors];
+
+export type ExpertsPutExpertResponses = {
+    /**
+     * Successful Response
+     */
+    200: ExpertDetail;
+};
+
+export type ExpertsPutExpertResponse = ExpertsPutExpertResponses[keyof ExpertsPutExpertResponses];
+
+export type ExpertsListConflictsData = {
+    body?: never;
+    path: {
+        /**
+         * User Id
+         */
+        user_id: string;
+    };
+    query?: never;
+    url: '/api/v1/experts/{user_id}/conflicts';
+};
+
+export type ExpertsListConflictsErrors = {
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
+     * Not Found
+     */
+    404: Problem;
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+};
+
+export type ExpertsListConflictsError = ExpertsListConflictsErrors[keyof ExpertsListConflictsErrors];
+
+export type ExpertsListConflictsResponses = {
+    /**
+     * Response Experts-List Conflicts
+     *
+     * Successful Response
+     */
+    200: Array<ConflictRead>;
+};
+
+export type ExpertsListConflictsResponse = ExpertsListConflictsResponses[keyof ExpertsListConflictsResponses];
+
+export type ExpertsAddConflictData = {
+    body: ConflictCreate;
+    path: {
+        /**
+         * User Id
+         */
+        user_id: string;
+    };
+    query?: never;
+    url: '/api/v1/experts/{user_id}/conflicts';
+};
+
+export type ExpertsAddConflictErrors = {
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
+     * Not Found
+     */
+    404: Problem;
+    /**
+     * Conflict
+     */
+    409: Problem;
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+};
+
+export type ExpertsAddConflictError = ExpertsAddConflictErrors[keyof ExpertsAddConflictErrors];
+
+export type ExpertsAddConflictResponses = {
+    /**
+     * Successful Response
+     */
+    201: ConflictDeclared;
+};
+
+export type ExpertsAddConflictResponse = ExpertsAddConflictResponses[keyof ExpertsAddConflictResponses];
+
+export type ExpertsDeleteConflictData = {
+    body?: never;
+    path: {
+        /**
+         * User Id
+         */
+        user_id: string;
+        /**
+         * Conflict Id
+         */
+        conflict_id: string;
+    };
+    query?: never;
+    url: '/api/v1/experts/{user_id}/conflicts/{conflict_id}';
+};
+
+export type ExpertsDeleteConflictErrors = {
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
+     * Not Found
+     */
+    404: Problem;
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+};
+
+export type ExpertsDeleteConflictError = ExpertsDeleteConflictErrors[keyof ExpertsDeleteConflictErrors];
+
+export type ExpertsDeleteConflictResponses = {
+    /**
+     * Successful Response
+     */
+    204: void;
+};
+
+export type ExpertsDeleteConflictResponse = ExpertsDeleteConflictResponses[keyof ExpertsDeleteConflictResponses];
+
+export type ExpertsListBatchExpertsData = {
+    body?: never;
+    path: {
+        /**
+         * Batch Id
+         */
+        batch_id: string;
+    };
+    query?: {
+        /**
+         * Field
+         *
+         * A field code, e.g. integrated_circuits.
+         */
+        field?: string | null;
+        /**
+         * Available
+         */
+        available?: boolean | null;
+        /**
+         * Limit
+         *
+         * Items per page (≤ 100).
+         */
+        limit?: number;
+        /**
+         * Cursor
+         *
+         * The `next` value of the previous page.
+         */
+        cursor?: string | null;
+    };
+    url: '/api/v1/batches/{batch_id}/experts';
+};
+
+export type ExpertsListBatchExpertsErrors = {
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
+     * Not Found
+     */
+    404: Problem;
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+};
+
+export type ExpertsListBatchExpertsError = ExpertsListBatchExpertsErrors[keyof ExpertsListBatchExpertsErrors];
+
+export type ExpertsListBatchExpertsResponses = {
+    /**
+     * Successful Response
+     */
+    200: PageBatchExpertRead;
+};
+
+export type ExpertsListBatchExpertsResponse = ExpertsListBatchExpertsResponses[keyof ExpertsListBatchExpertsResponses];
+
+export type ExpertsPutAvailabilityData = {
+    body: AvailabilityWrite;
+    path: {
+        /**
+         * Batch Id
+         */
+        batch_id: string;
+        /**
+         * User Id
+         */
+        user_id: string;
+    };
+    query?: never;
+    url: '/api/v1/batches/{batch_id}/experts/{user_id}/availability';
+};
+
+export type ExpertsPutAvailabilityErrors = {
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
+     * Not Found
+     */
+    404: Problem;
+    /**
+     * Conflict
+     */
+    409: Problem;
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+};
+
+export type ExpertsPutAvailabilityError = ExpertsPutAvailabilityErrors[keyof ExpertsPutAvailabilityErrors];
+
+export type ExpertsPutAvailabilityResponses = {
+    /**
+     * Successful Response
+     */
+    200: AvailabilityRead;
+};
+
+export type ExpertsPutAvailabilityResponse = ExpertsPutAvailabilityResponses[keyof ExpertsPutAvailabilityResponses];
+
+export type ExpertsReadReviewSettingsData = {
+    body?: never;
+    path: {
+        /**
+         * Batch Id
+         */
+        batch_id: string;
+    };
+    query?: never;
+    url: '/api/v1/batches/{batch_id}/review-settings';
+};
+
+export type ExpertsReadReviewSettingsErrors = {
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
+     * Not Found
+     */
+    404: Problem;
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+};
+
+export type ExpertsReadReviewSettingsError = ExpertsReadReviewSettingsErrors[keyof ExpertsReadReviewSettingsErrors];
+
+export type ExpertsReadReviewSettingsResponses = {
+    /**
+     * Successful Response
+     */
+    200: ReviewSettingsRead;
+};
+
+export type ExpertsReadReviewSettingsResponse = ExpertsReadReviewSettingsResponses[keyof ExpertsReadReviewSettingsResponses];
+
+export type ExpertsPutReviewSettingsData = {
+    body: ReviewSettingsWrite;
+    path: {
+        /**
+         * Batch Id
+         */
+        batch_id: string;
+    };
+    query?: never;
+    url: '/api/v1/batches/{batch_id}/review-settings';
+};
+
+export type ExpertsPutReviewSettingsErrors = {
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
+     * Not Found
+     */
+    404: Problem;
+    /**
+     * Conflict
+     */
+    409: Problem;
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+};
+
+export type ExpertsPutReviewSettingsError = ExpertsPutReviewSettingsErrors[keyof ExpertsPutReviewSettingsErrors];
+
+export type ExpertsPutReviewSettingsResponses = {
+    /**
+     * Successful Response
+     */
+    200: ReviewSettingsRead;
+};
+
+export type ExpertsPutReviewSettingsResponse = ExpertsPutReviewSettingsResponses[keyof ExpertsPutReviewSettingsResponses];
+
+export type ExpertsReadRubricData = {
+    body?: never;
+    path: {
+        /**
+         * Batch Id
+         */
+        batch_id: string;
+    };
+    query?: never;
+    url: '/api/v1/batches/{batch_id}/rubric';
+};
+
+export type ExpertsReadRubricErrors = {
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
+     * Not Found
+     */
+    404: Problem;
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+};
+
+export type ExpertsReadRubricError = ExpertsReadRubricErrors[keyof ExpertsReadRubricErrors];
+
+export type ExpertsReadRubricResponses = {
+    /**
+     * Successful Response
+     */
+    200: RubricRead;
+};
+
+export type ExpertsReadRubricResponse = ExpertsReadRubricResponses[keyof ExpertsReadRubricResponses];
+
+export type ExpertsPutRubricData = {
+    body: RubricWrite;
+    path: {
+        /**
+         * Batch Id
+         */
+        batch_id: string;
+    };
+    query?: never;
+    url: '/api/v1/batches/{batch_id}/rubric';
+};
+
+export type ExpertsPutRubricErrors = {
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
+     * Not Found
+     */
+    404: Problem;
+    /**
+     * Conflict
+     */
+    409: Problem;
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+};
+
+export type ExpertsPutRubricError = ExpertsPutRubricErrors[keyof ExpertsPutRubricErrors];
+
+export type ExpertsPutRubricResponses = {
+    /**
+     * Successful Response
+     */
+    200: RubricRead;
+};
+
+export type ExpertsPutRubricResponse = ExpertsPutRubricResponses[keyof ExpertsPutRubricResponses];
+
+export type ExpertsReadAttestationData = {
+    body?: never;
+    path: {
+        /**
+         * Batch Id
+         */
+        batch_id: string;
+    };
+    query?: never;
+    url: '/api/v1/batches/{batch_id}/attestation';
+};
+
+export type ExpertsReadAttestationErrors = {
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
+     * Not Found
+     */
+    404: Problem;
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+};
+
+export type ExpertsReadAttestationError = ExpertsReadAttestationErrors[keyof ExpertsReadAttestationErrors];
+
+export type ExpertsReadAttestationResponses = {
+    /**
+     * Successful Response
+     */
+    200: AttestationRead;
+};
+
+export type ExpertsReadAttestationResponse = ExpertsReadAttestationResponses[keyof ExpertsReadAttestationResponses];
+
+export type ExpertsSignAttestationData = {
+    body?: never;
+    path: {
+        /**
+         * Batch Id
+         */
+        batch_id: string;
+    };
+    query?: never;
+    url: '/api/v1/batches/{batch_id}/attestation';
+};
+
+export type ExpertsSignAttestationErrors = {
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
+     * Not Found
+     */
+    404: Problem;
+    /**
+     * Conflict
+     */
+    409: Problem;
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+};
+
+export type ExpertsSignAttestationError = ExpertsSignAttestationErrors[keyof ExpertsSignAttestationErrors];
+
+export type ExpertsSignAttestationResponses = {
+    /**
+     * Successful Response
+     */
+    200: AttestationRead;
+};
+
+export type ExpertsSignAttestationResponse = ExpertsSignAttestationResponses[keyof ExpertsSignAttestationResponses];
+
+export type ExpertsListDrawsData = {
+    body?: never;
+    path: {
+        /**
+         * Batch Id
+         */
+        batch_id: string;
+    };
+    query?: never;
+    url: '/api/v1/batches/{batch_id}/assignment-draws';
+};
+
+export type ExpertsListDrawsErrors = {
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
+     * Not Found
+     */
+    404: Problem;
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+};
+
+export type ExpertsListDrawsError = ExpertsListDrawsErrors[keyof ExpertsListDrawsErrors];
+
+export type ExpertsListDrawsResponses = {
+    /**
+     * Response Experts-List Draws
+     *
+     * Successful Response
+     */
+    200: Array<DrawRead>;
+};
+
+export type ExpertsListDrawsResponse = ExpertsListDrawsResponses[keyof ExpertsListDrawsResponses];
+
+export type ExpertsRunDrawData = {
+    body: DrawRequest;
+    path: {
+        /**
+         * Batch Id
+         */
+        batch_id: string;
+    };
+    query?: never;
+    url: '/api/v1/batches/{batch_id}/assignment-draws';
+};
+
+export type ExpertsRunDrawErrors = {
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
+     * Not Found
+     */
+    404: Problem;
+    /**
+     * Conflict
+     */
+    409: Problem;
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+};
+
+export type ExpertsRunDrawError = ExpertsRunDrawErrors[keyof ExpertsRunDrawErrors];
+
+export type ExpertsRunDrawResponses = {
+    /**
+     * Successful Response
+     */
+    201: DrawResult;
+};
+
+export type ExpertsRunDrawResponse = ExpertsRunDrawResponses[keyof ExpertsRunDrawResponses];
+
+export type ExpertsReadDrawData = {
+    body?: never;
+    path: {
+        /**
+         * Batch Id
+         */
+        batch_id: string;
+        /**
+         * Draw Id
+         */
+        draw_id: string;
+    };
+    query?: never;
+    url: '/api/v1/batches/{batch_id}/assignment-draws/{draw_id}';
+};
+
+export type ExpertsReadDrawErrors = {
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
+     * Not Found
+     */
+    404: Problem;
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+};
+
+export type ExpertsReadDrawError = ExpertsReadDrawErrors[keyof ExpertsReadDrawErrors];
+
+export type ExpertsReadDrawResponses = {
+    /**
+     * Successful Response
+     */
+    200: DrawDetail;
+};
+
+export type ExpertsReadDrawResponse = ExpertsReadDrawResponses[keyof ExpertsReadDrawResponses];
+
+export type ExpertsReadCoverageData = {
+    body?: never;
+    path: {
+        /**
+         * Batch Id
+         */
+        batch_id: string;
+    };
+    query?: never;
+    url: '/api/v1/batches/{batch_id}/coverage';
+};
+
+export type ExpertsReadCoverageErrors = {
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
+     * Not Found
+     */
+    404: Problem;
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+};
+
+export type ExpertsReadCoverageError = ExpertsReadCoverageErrors[keyof ExpertsReadCoverageErrors];
+
+export type ExpertsReadCoverageResponses = {
+    /**
+     * Successful Response
+     */
+    200: CoverageRead;
+};
+
+export type ExpertsReadCoverageResponse = ExpertsReadCoverageResponses[keyof ExpertsReadCoverageResponses];
+
+export type ExpertsListAssignmentsData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Batch Id
+         */
+        batch_id?: string | null;
+        /**
+         * Application Id
+         */
+        application_id?: string | null;
+        /**
+         * Expert Id
+         */
+        expert_id?: string | null;
+        /**
+         * Status
+         */
+        status?: AssignmentStatus | null;
+        /**
+         * Limit
+         *
+         * Items per page (≤ 100).
+         */
+        limit?: number;
+        /**
+         * Cursor
+         *
+         * The `next` value of the previous page.
+         */
+        cursor?: string | null;
+    };
+    url: '/api/v1/assignments';
+};
+
+export type ExpertsListAssignmentsErrors = {
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
+     * Not Found
+     */
+    404: Problem;
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+};
+
+export type ExpertsListAssignmentsError = ExpertsListAssignmentsErrors[keyof ExpertsListAssignmentsErrors];
+
+export type ExpertsListAssignmentsResponses = {
+    /**
+     * Successful Response
+     */
+    200: PageAssignmentRead;
+};
+
+export type ExpertsListAssignmentsResponse = ExpertsListAssignmentsResponses[keyof ExpertsListAssignmentsResponses];
+
+export type ExpertsAddAssignmentData = {
+    body: ManualAssignment;
+    path?: never;
+    query?: never;
+    url: '/api/v1/assignments';
+};
+
+export type ExpertsAddAssignmentErrors = {
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
+     * Not Found
+     */
+    404: Problem;
+    /**
+     * Conflict
+     */
+    409: Problem;
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+};
+
+export type ExpertsAddAssignmentError = ExpertsAddAssignmentErrors[keyof ExpertsAddAssignmentErrors];
+
+export type ExpertsAddAssignmentResponses = {
+    /**
+     * Successful Response
+     */
+    201: AssignmentRead;
+};
+
+export type ExpertsAddAssignmentResponse = ExpertsAddAssignmentResponses[keyof ExpertsAddAssignmentResponses];
+
+export type ExpertsRemoveAssignmentData = {
+    body: ReasonBody;
+    path: {
+        /**
+         * Assignment Id
+         */
+        assignment_id: string;
+    };
+    query?: never;
+    url: '/api/v1/assignments/{assignment_id}/remove';
+};
+
+export type ExpertsRemoveAssignmentErrors = {
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
+     * Not Found
+     */
+    404: Problem;
+    /**
+     * Conflict
+     */
+    409: Problem;
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+};
+
+export type ExpertsRemoveAssignmentError = ExpertsRemoveAssignmentErrors[keyof ExpertsRemoveAssignmentErrors];
+
+export type ExpertsRemoveAssignmentResponses = {
+    /**
+     * Successful Response
+     */
+    200: AssignmentRead;
+};
+
+export type ExpertsRemoveAssignmentResponse = ExpertsRemoveAssignmentResponses[keyof ExpertsRemoveAssignmentResponses];
+
+export type ExpertsListOwnAssignmentsData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Batch Id
+         */
+        batch_id?: string | null;
+        /**
+         * Limit
+         *
+         * Items per page (≤ 100).
+         */
+        limit?: number;
+        /**
+         * Cursor
+         *
+         * The `next` value of the previous page.
+         */
+        cursor?: string | null;
+    };
+    url: '/api/v1/expert/assignments';
+};
+
+export type ExpertsListOwnAssignmentsErrors = {
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
+     * Not Found
+     */
+    404: Problem;
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+};
+
+export type ExpertsListOwnAssignmentsError = ExpertsListOwnAssignmentsErrors[keyof ExpertsListOwnAssignmentsErrors];
+
+export type ExpertsListOwnAssignmentsResponses = {
+    /**
+     * Successful Response
+     */
+    200: PageOwnAssignment;
+};
+
+export type ExpertsListOwnAssignmentsResponse = ExpertsListOwnAssignmentsResponses[keyof ExpertsListOwnAssignmentsResponses];
+
+export type ExpertsDeclareConflictData = {
+    body: ReasonBody;
+    path: {
+        /**
+         * Assignment Id
+         */
+        assignment_id: string;
+    };
+    query?: never;
+    url: '/api/v1/expert/assignments/{assignment_id}/declare-conflict';
+};
+
+export type ExpertsDeclareConflictErrors = {
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
+     * Not Found
+     */
+    404: Problem;
+    /**
+     * Conflict
+     */
+    409: Problem;
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+};
+
+export type ExpertsDeclareConflictError = ExpertsDeclareConflictErrors[keyof ExpertsDeclareConflictErrors];
+
+export type ExpertsDeclareConflictResponses = {
+    /**
+     * Successful Response
+     */
+    200: OwnAssignmentEnded;
+};
+
+export type ExpertsDeclareConflictResponse = ExpertsDeclareConflictResponses[keyof ExpertsDeclareConflictResponses];
+
+export type ReviewReadOwnReviewData = {
+    body?: never;
+    path: {
+        /**
+         * Assignment Id
+         */
+        assignment_id: string;
+    };
+    query?: never;
+    url: '/api/v1/expert/assignments/{assignment_id}/review';
+};
+
+export type ReviewReadOwnReviewErrors = {
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
+     * Not Found
+     */
+    404: Problem;
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+};
+
+export type ReviewReadOwnReviewError = ReviewReadOwnReviewErrors[keyof ReviewReadOwnReviewErrors];
+
+export type ReviewReadOwnReviewResponses = {
+    /**
+     * Successful Response
+     */
+    200: ReviewRead;
+};
+
+export type ReviewReadOwnReviewResponse = ReviewReadOwnReviewResponses[keyof ReviewReadOwnReviewResponses];
+
+export type ReviewSaveOwnReviewData = {
+    body: ReviewDraft;
+    headers?: {
+        /**
+         * If-Match
+         */
+        'if-match'?: string | null;
+    };
+    path: {
+        /**
+         * Assignment Id
+         */
+        assignment_id: string;
+    };
+    query?: never;
+    url: '/api/v1/expert/assignments/{assignment_id}/review';
+};
+
+export type ReviewSaveOwnReviewErrors = {
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
+     * Not Found
+     */
+    404: Problem;
+    /**
+     * Conflict
+     */
+    409: Problem;
+    /**
+     * Precondition Failed
+     */
+    412: Problem;
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+    /**
+     * Precondition Required
+     */
+    428: Problem;
+};
+
+export type ReviewSaveOwnReviewError = ReviewSaveOwnReviewErrors[keyof ReviewSaveOwnReviewErrors];
+
+export type ReviewSaveOwnReviewResponses = {
+    /**
+     * Successful Response
+     */
+    200: ReviewRead;
+};
+
+export type ReviewSaveOwnReviewResponse = ReviewSaveOwnReviewResponses[keyof ReviewSaveOwnReviewResponses];
+
+export type ReviewSubmitOwnReviewData = {
+    body?: never;
+    headers?: {
+        /**
+         * If-Match
+         */
+        'if-match'?: string | null;
+    };
+    path: {
+        /**
+         * Assignment Id
+         */
+        assignment_id: string;
+    };
+    query?: never;
+    url: '/api/v1/expert/assignments/{assignment_id}/review/submit';
+};
+
+export type ReviewSubmitOwnReviewErrors = {
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
+     * Not Found
+     */
+    404: Problem;
+    /**
+     * Conflict
+     */
+    409: Problem;
+    /**
+     * Precondition Failed
+     */
+    412: Problem;
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+};
+
+export type ReviewSubmitOwnReviewError = ReviewSubmitOwnReviewErrors[keyof ReviewSubmitOwnReviewErrors];
+
+export type ReviewSubmitOwnReviewResponses = {
+    /**
+     * Successful Response
+     */
+    200: ReviewRead;
+};
+
+export type ReviewSubmitOwnReviewResponse = ReviewSubmitOwnReviewResponses[keyof ReviewSubmitOwnReviewResponses];
+
+export type ReviewListReviewsData = {
+    body?: never;
+    path: {
+        /**
+         * Batch Id
+         */
+        batch_id: string;
+    };
+    query?: {
+        /**
+         * Application Id
+         */
+        application_id?: string | null;
+        /**
+         * Limit
+         *
+         * Items per page (≤ 100).
+         */
+        limit?: number;
+        /**
+         * Cursor
+         *
+         * The `next` value of the previous page.
+         */
+        cursor?: string | null;
+    };
+    url: '/api/v1/batches/{batch_id}/reviews';
+};
+
+export type ReviewListReviewsErrors = {
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
+     * Not Found
+     */
+    404: Problem;
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+};
+
+export type ReviewListReviewsError = ReviewListReviewsErrors[keyof ReviewListReviewsErrors];
+
+export type ReviewListReviewsResponses = {
+    /**
+     * Successful Response
+     */
+    200: PageAdminReview;
+};
+
+export type ReviewListReviewsResponse = ReviewListReviewsResponses[keyof ReviewListReviewsResponses];
+
+export type ReviewReopenReviewData = {
+    body: ReasonRequest;
+    path: {
+        /**
+         * Review Id
+         */
+        review_id: string;
+    };
+    query?: never;
+    url: '/api/v1/reviews/{review_id}/reopen';
+};
+
+export type ReviewReopenReviewErrors = {
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
+     * Not Found
+     */
+    404: Problem;
+    /**
+     * Conflict
+     */
+    409: Problem;
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+};
+
+export type ReviewReopenReviewError = ReviewReopenReviewErrors[keyof ReviewReopenReviewErrors];
+
+export type ReviewReopenReviewResponses = {
+    /**
+     * Successful Response
+     */
+    200: AdminReview;
+};
+
+export type ReviewReopenReviewResponse = ReviewReopenReviewResponses[keyof ReviewReopenReviewResponses];
+
+export type ReviewWaiveReviewData = {
+    body: ReasonRequest;
+    path: {
+        /**
+         * Assignment Id
+         */
+        assignment_id: string;
+    };
+    query?: never;
+    url: '/api/v1/assignments/{assignment_id}/waive';
+};
+
+export type ReviewWaiveReviewErrors = {
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
+     * Not Found
+     */
+    404: Problem;
+    /**
+     * Conflict
+     */
+    409: Problem;
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+};
+
+export type ReviewWaiveReviewError = ReviewWaiveReviewErrors[keyof ReviewWaiveReviewErrors];
+
+export type ReviewWaiveReviewResponses = {
+    /**
+     * Successful Response
+     */
+    200: AdminReview;
+};
+
+export type ReviewWaiveReviewResponse = ReviewWaiveReviewResponses[keyof ReviewWaiveReviewResponses];
+
+export type ReviewReadResultsData = {
+    body?: never;
+    path: {
+        /**
+         * Batch Id
+         */
+        batch_id: string;
+    };
+    query?: {
+        /**
+         * Field
+         *
+         * A field code.
+         */
+        field?: string | null;
+    };
+    url: '/api/v1/batches/{batch_id}/results';
+};
+
+export type ReviewReadResultsErrors = {
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
+     * Not Found
+     */
+    404: Problem;
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+};
+
+export type ReviewReadResultsError = ReviewReadResultsErrors[keyof ReviewReadResultsErrors];
+
+export type ReviewReadResultsResponses = {
+    /**
+     * Successful Response
+     */
+    200: BatchResults;
+};
+
+export type ReviewReadResultsResponse = ReviewReadResultsResponses[keyof ReviewReadResultsResponses];
+
+export type ReviewExportResultsCsvData = {
+    body?: never;
+    path: {
+        /**
+         * Batch Id
+         */
+        batch_id: string;
+    };
+    query?: {
+        /**
+         * Field
+         *
+         * A field code.
+         */
+        field?: string | null;
+        /**
+         * Lang
+         *
+         * Language of headers and labels.
+         */
+        lang?: 'zh' | 'en';
+    };
+    url: '/api/v1/batches/{batch_id}/results.csv';
+};
+
+export type ReviewExportResultsCsvErrors = {
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
+     * Not Found
+     */
+    404: Problem;
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+};
+
+export type ReviewExportResultsCsvError = ReviewExportResultsCsvErrors[keyof ReviewExportResultsCsvErrors];
+
+export type ReviewExportResultsCsvResponses = {
+    /**
+     * UTF-8 with BOM
+     */
+    200: unknown;
+};
+
+export type ReviewExportResultsXlsxData = {
+    body?: never;
+    path: {
+        /**
+         * Batch Id
+         */
+        batch_id: string;
+    };
+    query?: {
+        /**
+         * Field
+         *
+         * A field code.
+         */
+        field?: string | null;
+        /**
+         * Lang
+         *
+         * Language of headers and labels.
+         */
+        lang?: 'zh' | 'en';
+    };
+    url: '/api/v1/batches/{batch_id}/results.xlsx';
+};
+
+export type ReviewExportResultsXlsxErrors = {
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
+     * Not Found
+     */
+    404: Problem;
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+};
+
+export type ReviewExportResultsXlsxError = ReviewExportResultsXlsxErrors[keyof ReviewExportResultsXlsxErrors];
+
+export type ReviewExportResultsXlsxResponses = {
+    /**
+     * An Excel workbook
+     */
+    200: unknown;
+};
+
+export type ReviewShortlistData = {
+    body: ReasonRequest;
+    path: {
+        /**
+         * Application Id
+         */
+        application_id: string;
+    };
+    query?: never;
+    url: '/api/v1/applications/{application_id}/deliberation/shortlist';
+};
+
+export type ReviewShortlistErrors = {
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
+     * Not Found
+     */
+    404: Problem;
+    /**
+     * Conflict
+     */
+    409: Problem;
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+};
+
+export type ReviewShortlistError = ReviewShortlistErrors[keyof ReviewShortlistErrors];
+
+export type ReviewShortlistResponses = {
+    /**
+     * Successful Response
+     */
+    200: DecisionRead;
+};
+
+export type ReviewShortlistResponse = ReviewShortlistResponses[keyof ReviewShortlistResponses];
+
+export type ReviewNotSelectData = {
+    body: ReasonRequest;
+    path: {
+        /**
+         * Application Id
+         */
+        application_id: string;
+    };
+    query?: never;
+    url: '/api/v1/applications/{application_id}/deliberation/not-select';
+};
+
+export type ReviewNotSelectErrors = {
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
+     * Not Found
+     */
+    404: Problem;
+    /**
+     * Conflict
+     */
+    409: Problem;
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+};
+
+export type ReviewNotSelectError = ReviewNotSelectErrors[keyof ReviewNotSelectErrors];
+
+export type ReviewNotSelectResponses = {
+    /**
+     * Successful Response
+     */
+    200: DecisionRead;
+};
+
+export type ReviewNotSelectResponse = ReviewNotSelectResponses[keyof ReviewNotSelectResponses];
+
+export type PublicityListPublicityData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/v1/publicity';
+};
+
+export type PublicityListPublicityResponses = {
+    /**
+     * Successful Response
+     */
+    200: PublicityList;
+};
+
+export type PublicityListPublicityResponse = PublicityListPublicityResponses[keyof PublicityListPublicityResponses];
+
+export type PublicityGetPublicityData = {
+    body?: never;
+    path: {
+        /**
+         * Batch Id
+         */
+        batch_id: string;
+    };
+    query?: never;
+    url: '/api/v1/publicity/{batch_id}';
+};
+
+export type PublicityGetPublicityErrors = {
+    /**
+     * Not Found
+     */
+    404: Problem;
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+};
+
+export type PublicityGetPublicityError = PublicityGetPublicityErrors[keyof PublicityGetPublicityErrors];
+
+export type PublicityGetPublicityResponses = {
+    /**
+     * Successful Response
+     */
+    200: PublicityBatch;
+};
+
+export type PublicityGetPublicityResponse = PublicityGetPublicityResponses[keyof PublicityGetPublicityResponses];
+
+export type PublicityFileObjectionData = {
+    body: ObjectionCreate;
+    path: {
+        /**
+         * Batch Id
+         */
+        batch_id: string;
+    };
+    query?: never;
+    url: '/api/v1/publicity/{batch_id}/objections';
+};
+
+export type PublicityFileObjectionErrors = {
+    /**
+     * Not Found
+     */
+    404: Problem;
+    /**
+     * Conflict
+     */
+    409: Problem;
+    /**
+     * Request Entity Too Large
+     */
+    413: Problem;
+    /**
+     * Unsupported Media Type
+     */
+    415: Problem;
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+    /**
+     * Too Many Requests
+     */
+    429: Problem;
+};
+
+export type PublicityFileObjectionError = PublicityFileObjectionErrors[keyof PublicityFileObjectionErrors];
+
+export type PublicityFileObjectionResponses = {
+    /**
+     * Successful Response
+     */
+    201: ObjectionFiled;
+};
+
+export type PublicityFileObjectionResponse = PublicityFileObjectionResponses[keyof PublicityFileObjectionResponses];
+
+export type PublicityListObjectionsData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Batch Id
+         */
+        batch_id?: string | null;
+        /**
+         * Status
+         */
+        status?: Array<ObjectionStatus>;
+        /**
+         * Limit
+         *
+         * Items per page (≤ 100).
+         */
+        limit?: number;
+        /**
+         * Cursor
+         *
+         * The `next` value of the previous page.
+         */
+        cursor?: string | null;
+    };
+    url: '/api/v1/objections';
+};
+
+export type PublicityListObjectionsErrors = {
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+};
+
+export type PublicityListObjectionsError = PublicityListObjectionsErrors[keyof PublicityListObjectionsErrors];
+
+export type PublicityListObjectionsResponses = {
+    /**
+     * Successful Response
+     */
+    200: PageObjectionSummary;
+};
+
+export type PublicityListObjectionsResponse = PublicityListObjectionsResponses[keyof PublicityListObjectionsResponses];
+
+export type PublicityGetObjectionData = {
+    body?: never;
+    path: {
+        /**
+         * Objection Id
+         */
+        objection_id: string;
+    };
+    query?: never;
+    url: '/api/v1/objections/{objection_id}';
+};
+
+export type PublicityGetObjectionErrors = {
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
+     * Not Found
+     */
+    404: Problem;
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+};
+
+export type PublicityGetObjectionError = PublicityGetObjectionErrors[keyof PublicityGetObjectionErrors];
+
+export type PublicityGetObjectionResponses = {
+    /**
+     * Successful Response
+     */
+    200: ObjectionRead;
+};
+
+export type PublicityGetObjectionResponse = PublicityGetObjectionResponses[keyof PublicityGetObjectionResponses];
+
+export type PublicityDownloadObjectionEvidenceData = {
+    body?: never;
+    path: {
+        /**
+         * Objection Id
+         */
+        objection_id: string;
+    };
+    query?: never;
+    url: '/api/v1/objections/{objection_id}/evidence';
+};
+
+export type PublicityDownloadObjectionEvidenceErrors = {
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
+     * Not Found
+     */
+    404: Problem;
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+};
+
+export type PublicityDownloadObjectionEvidenceError = PublicityDownloadObjectionEvidenceErrors[keyof PublicityDownloadObjectionEvidenceErrors];
+
+export type PublicityDownloadObjectionEvidenceResponses = {
+    /**
+     * The evidence PDF, as an attachment.
+     */
+    200: Blob | File;
+};
+
+export type PublicityDownloadObjectionEvidenceResponse = PublicityDownloadObjectionEvidenceResponses[keyof PublicityDownloadObjectionEvidenceResponses];
+
+export type PublicityStartObjectionReviewData = {
+    body?: never;
+    path: {
+        /**
+         * Objection Id
+         */
+        objection_id: string;
+    };
+    query?: never;
+    url: '/api/v1/objections/{objection_id}/start-review';
+};
+
+export type PublicityStartObjectionReviewErrors = {
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
+     * Not Found
+     */
+    404: Problem;
+    /**
+     * Conflict
+     */
+    409: Problem;
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+};
+
+export type PublicityStartObjectionReviewError = PublicityStartObjectionReviewErrors[keyof PublicityStartObjectionReviewErrors];
+
+export type PublicityStartObjectionReviewResponses = {
+    /**
+     * Successful Response
+     */
+    200: ObjectionRead;
+};
+
+export type PublicityStartObjectionReviewResponse = PublicityStartObjectionReviewResponses[keyof PublicityStartObjectionReviewResponses];
+
+export type PublicityUpholdObjectionData = {
+    body: ResolutionRequest;
+    path: {
+        /**
+         * Objection Id
+         */
+        objection_id: string;
+    };
+    query?: never;
+    url: '/api/v1/objections/{objection_id}/uphold';
+};
+
+export type PublicityUpholdObjectionErrors = {
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
+     * Not Found
+     */
+    404: Problem;
+    /**
+     * Conflict
+     */
+    409: Problem;
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+};
+
+export type PublicityUpholdObjectionError = PublicityUpholdObjectionErrors[keyof PublicityUpholdObjectionErrors];
+
+export type PublicityUpholdObjectionResponses = {
+    /**
+     * Successful Response
+     */
+    200: ObjectionRead;
+};
+
+export type PublicityUpholdObjectionResponse = PublicityUpholdObjectionResponses[keyof PublicityUpholdObjectionResponses];
+
+export type PublicityDismissObjectionData = {
+    body: ResolutionRequest;
+    path: {
+        /**
+         * Objection Id
+         */
+        objection_id: string;
+    };
+    query?: never;
+    url: '/api/v1/objections/{objection_id}/dismiss';
+};
+
+export type PublicityDismissObjectionErrors = {
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
+     * Not Found
+     */
+    404: Problem;
+    /**
+     * Conflict
+     */
+    409: Problem;
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+};
+
+export type PublicityDismissObjectionError = PublicityDismissObjectionErrors[keyof PublicityDismissObjectionErrors];
+
+export type PublicityDismissObjectionResponses = {
+    /**
+     * Successful Response
+     */
+    200: ObjectionRead;
+};
+
+export type PublicityDismissObjectionResponse = PublicityDismissObjectionResponses[keyof PublicityDismissObjectionResponses];
 
 export type OpsHealthzData = {
     body?: never;
