@@ -16,7 +16,6 @@ from api.applications.schemas import (
     BatchRef,
     DecisionRequest,
     Eligibility,
-    OrganizationRef,
     RejectRequest,
     ReturnRequest,
     TimelineEntry,
@@ -25,6 +24,7 @@ from api.db import SessionDep
 from api.errors import problem_responses
 from api.http_cache import PRIVATE_NO_STORE
 from api.models import Application, ApplicationStatus, Batch, CheckStep, District, Organization
+from api.organizations.schemas import OrganizationRef
 from api.pagination import Cursor, Limit, Page, build_page, keyset_after
 from api.permissions import (
     AdminPrincipal,
@@ -51,9 +51,7 @@ def _common(application: Application, org: Organization, batch: Batch) -> dict[s
         "model_spec": application.model_spec,
         "field": application.field,
         "claimed_level": application.claimed_level,
-        "organization": OrganizationRef(
-            id=org.id, name_zh=org.name_zh, name_en=org.name_en, district=org.district
-        ),
+        "organization": OrganizationRef.of(org),
         "batch": BatchRef(
             id=batch.id,
             year=batch.year,

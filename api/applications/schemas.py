@@ -8,7 +8,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.models import ApplicationStatus, CheckStep, District, ProductType, TechnicalLevel
+from api.models import ApplicationStatus, CheckStep, ProductType, TechnicalLevel
+from api.organizations.schemas import OrganizationRef
 
 Short = Annotated[str, Field(min_length=1, max_length=200)]
 LongText = Annotated[str, Field(max_length=5000)]
@@ -105,13 +106,6 @@ class BatchRef(BaseModel):
     sequence: int
     title_zh: str
     title_en: str | None
-
-
-class OrganizationRef(BaseModel):
-    id: uuid.UUID
-    name_zh: str
-    name_en: str | None
-    district: District | None
 
 
 class ApplicationSummary(BaseModel):

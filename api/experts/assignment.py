@@ -33,7 +33,6 @@ from api.experts.schemas import (
     DrawRead,
     DrawResult,
     DrawShortfall,
-    OrganizationRef,
     ShortfallReason,
 )
 from api.models import (
@@ -53,6 +52,7 @@ from api.models import (
     Role,
     User,
 )
+from api.organizations.schemas import OrganizationRef
 from api.permissions import Principal
 
 S = ApplicationStatus
@@ -158,12 +158,6 @@ class BatchState:
             if a.status == S.in_review
         ]
         return apps, [e for e in self.experts.values() if e.id in self.pool]
-
-
-def _organization_ref(org: Organization) -> OrganizationRef:
-    return OrganizationRef(
-        id=org.id, name_zh=org.name_zh, name_en=org.name_en, enterprise_group=org.enterprise_group
-    )
 
 
 async def load_experts(
@@ -272,7 +266,7 @@ async def load_state(session: AsyncSession, batch: Batch) -> BatchState:
             field=a.field,
             product_name_zh=a.product_name_zh,
             product_name_en=a.product_name_en,
-            organization=_organization_ref(org),
+            organization=OrganizationRef.of(org),
         )
         for a, org in app_rows
     }

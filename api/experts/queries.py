@@ -20,7 +20,6 @@ from api.experts.schemas import (
     ExpertDetail,
     ExpertRead,
     ExpertRef,
-    OrganizationRef,
     OwnApplication,
     OwnAssignment,
 )
@@ -36,14 +35,13 @@ from api.models import (
     ReviewAssignment,
     User,
 )
+from api.organizations.schemas import OrganizationRef
 
 
 def org_ref(org: Organization | None) -> OrganizationRef | None:
     if org is None:
         return None
-    return OrganizationRef(
-        id=org.id, name_zh=org.name_zh, name_en=org.name_en, enterprise_group=org.enterprise_group
-    )
+    return OrganizationRef.of(org)
 
 
 def _load_subquery(batch_id: uuid.UUID | None = None) -> Any:

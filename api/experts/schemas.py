@@ -15,6 +15,7 @@ from api.models import (
     AssignmentStatus,
     BatchStatus,
 )
+from api.organizations.schemas import OrganizationRef
 from api.taxonomy.data import FIELD_LABELS
 
 
@@ -34,13 +35,6 @@ ExpertFields = Annotated[
 ]
 Reason = Annotated[str, Field(min_length=1, max_length=500)]
 Note = Annotated[str, Field(max_length=500)]
-
-
-class OrganizationRef(BaseModel):
-    id: uuid.UUID
-    name_zh: str
-    name_en: str | None
-    enterprise_group: str | None = None
 
 
 # --- the pool ---------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 from pydantic_core import PydanticCustomError
 
-from api.models import District, OrganizationKind
+from api.models import District, Organization, OrganizationKind
 from api.organizations.uscc import normalise_uscc, uscc_problem
 
 
@@ -60,3 +60,23 @@ class OrganizationRead(BaseModel):
     district: District | None
     kind: OrganizationKind
     created_at: datetime
+
+
+class OrganizationRef(BaseModel):
+    """An organisation as other records name it."""
+
+    id: uuid.UUID
+    name_zh: str
+    name_en: str | None
+    district: District | None = None
+    enterprise_group: str | None = None
+
+    @classmethod
+    def of(cls, org: Organization) -> OrganizationRef:
+        return cls(
+            id=org.id,
+            name_zh=org.name_zh,
+            name_en=org.name_en,
+            district=org.district,
+            enterprise_group=org.enterprise_group,
+        )

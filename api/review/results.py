@@ -26,9 +26,10 @@ from api.models import (
     ReviewAssignment,
     ReviewStatus,
 )
+from api.organizations.schemas import OrganizationRef
 from api.permissions import Principal
 from api.review import aggregate
-from api.review.schemas import BatchResults, OrganizationBrief, RecommendationCounts, ResultRow
+from api.review.schemas import BatchResults, RecommendationCounts, ResultRow
 from api.taxonomy.data import FIELD_LABELS
 
 A = ApplicationStatus
@@ -152,7 +153,7 @@ def _row(
         application_id=application.id,
         product_name_zh=application.product_name_zh,
         product_name_en=application.product_name_en,
-        organization=OrganizationBrief(id=org.id, name_zh=org.name_zh, name_en=org.name_en),
+        organization=OrganizationRef.of(org),
         field=application.field,
         field_zh=labels[0] if labels else None,
         field_en=labels[1] if labels else None,

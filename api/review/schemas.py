@@ -14,6 +14,7 @@ from api.models import (
     Recommendation,
     ReviewStatus,
 )
+from api.organizations.schemas import OrganizationRef
 
 # A score as an expert gives it: at most one decimal (7, 7.5) — finer steps carry no
 # judgement and would only make the weighted totals harder to check by hand.
@@ -108,12 +109,6 @@ class AdminReview(BaseModel):
 # --- results ----------------------------------------------------------------------------------
 
 
-class OrganizationBrief(BaseModel):
-    id: uuid.UUID
-    name_zh: str
-    name_en: str | None
-
-
 class RecommendationCounts(BaseModel):
     recommend: int = 0
     neutral: int = 0
@@ -124,7 +119,7 @@ class ResultRow(BaseModel):
     application_id: uuid.UUID
     product_name_zh: str
     product_name_en: str | None
-    organization: OrganizationBrief
+    organization: OrganizationRef
     field: str | None
     field_zh: str | None
     field_en: str | None

@@ -159,7 +159,7 @@ export type ApplicationRead = {
      */
     field: string | null;
     claimed_level: TechnicalLevel | null;
-    organization: ApiApplicationsSchemasOrganizationRef;
+    organization: OrganizationRef;
     batch: BatchRef;
     /**
      * Submitted At
@@ -252,7 +252,7 @@ export type ApplicationRef = {
      */
     field: string | null;
     status: ApplicationStatus;
-    organization: ApiExpertsSchemasOrganizationRef;
+    organization: OrganizationRef;
 };
 
 /**
@@ -286,7 +286,7 @@ export type ApplicationSummary = {
      */
     field: string | null;
     claimed_level: TechnicalLevel | null;
-    organization: ApiApplicationsSchemasOrganizationRef;
+    organization: OrganizationRef;
     batch: BatchRef;
     /**
      * Submitted At
@@ -671,7 +671,7 @@ export type BatchExpertRead = {
      * Fields
      */
     fields: Array<string>;
-    employer: ApiExpertsSchemasOrganizationRef | null;
+    employer: OrganizationRef | null;
     /**
      * Active
      */
@@ -1008,7 +1008,7 @@ export type ConflictRead = {
      * Id
      */
     id: string;
-    organization: ApiExpertsSchemasOrganizationRef;
+    organization: OrganizationRef;
     /**
      * Reason
      */
@@ -1063,7 +1063,7 @@ export type CoverageEntry = {
      * Field
      */
     field: string | null;
-    organization: ApiExpertsSchemasOrganizationRef;
+    organization: OrganizationRef;
     /**
      * Active Experts
      */
@@ -1553,7 +1553,7 @@ export type ExpertDetail = {
      * Fields
      */
     fields: Array<string>;
-    employer: ApiExpertsSchemasOrganizationRef | null;
+    employer: OrganizationRef | null;
     /**
      * Title Zh
      */
@@ -1634,7 +1634,7 @@ export type ExpertRead = {
      * Fields
      */
     fields: Array<string>;
-    employer: ApiExpertsSchemasOrganizationRef | null;
+    employer: OrganizationRef | null;
     /**
      * Title Zh
      */
@@ -2077,24 +2077,6 @@ export type ObjectionSummary = {
 };
 
 /**
- * OrganizationBrief
- */
-export type OrganizationBrief = {
-    /**
-     * Id
-     */
-    id: string;
-    /**
-     * Name Zh
-     */
-    name_zh: string;
-    /**
-     * Name En
-     */
-    name_en: string | null;
-};
-
-/**
  * OrganizationCreate
  */
 export type OrganizationCreate = {
@@ -2160,6 +2142,31 @@ export type OrganizationRead = {
      * Created At
      */
     created_at: string;
+};
+
+/**
+ * OrganizationRef
+ *
+ * An organisation as other records name it.
+ */
+export type OrganizationRef = {
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Name Zh
+     */
+    name_zh: string;
+    /**
+     * Name En
+     */
+    name_en: string | null;
+    district?: District | null;
+    /**
+     * Enterprise Group
+     */
+    enterprise_group?: string | null;
 };
 
 /**
@@ -2648,7 +2655,7 @@ export type ResultRow = {
      * Product Name En
      */
     product_name_en: string | null;
-    organization: OrganizationBrief;
+    organization: OrganizationRef;
     /**
      * Field
      */
@@ -3198,47 +3205,6 @@ export type WorkingDaysRead = {
      * The `days`-th working day on or after `start`.
      */
     end: string;
-};
-
-/**
- * OrganizationRef
- */
-export type ApiApplicationsSchemasOrganizationRef = {
-    /**
-     * Id
-     */
-    id: string;
-    /**
-     * Name Zh
-     */
-    name_zh: string;
-    /**
-     * Name En
-     */
-    name_en: string | null;
-    district: District | null;
-};
-
-/**
- * OrganizationRef
- */
-export type ApiExpertsSchemasOrganizationRef = {
-    /**
-     * Id
-     */
-    id: string;
-    /**
-     * Name Zh
-     */
-    name_zh: string;
-    /**
-     * Name En
-     */
-    name_en: string | null;
-    /**
-     * Enterprise Group
-     */
-    enterprise_group?: string | null;
 };
 
 export type AuthLoginData = {
