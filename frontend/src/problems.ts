@@ -7,6 +7,7 @@ import { i18n } from '@/i18n'
 import { ApiError, isApiError } from '@/http/problem'
 import { problemCodes as calendarCodes } from '@/i18n/domains/calendar'
 import { problemCodes as publicityCodes } from '@/i18n/domains/publicity'
+import { problemCodes as rankingCodes } from '@/i18n/domains/ranking'
 import { problemCodes as evaluationCodes } from '@/i18n/domains/evaluation'
 
 /** Problem codes with a message under `problems.<code>` in both locale files. */
@@ -49,7 +50,7 @@ export const PROBLEM_CODES = [
 export type ProblemCode = (typeof PROBLEM_CODES)[number]
 
 /** Codes of the later domains, each listed beside its messages in `i18n/domains/`. */
-const DOMAIN_PROBLEM_CODES: readonly string[] = [...calendarCodes, ...publicityCodes, ...evaluationCodes]
+const DOMAIN_PROBLEM_CODES: readonly string[] = [...calendarCodes, ...publicityCodes, ...rankingCodes, ...evaluationCodes]
 
 /** Field-level codes (422 `errors[].code`) that have a better message than the server's. */
 const FIELD_CODE_KEYS: Record<string, string> = {

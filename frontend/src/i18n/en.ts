@@ -2,6 +2,7 @@
 import type { MessageSchema } from './zh-CN'
 import calendar from './domains/calendar'
 import publicity from './domains/publicity'
+import ranking from './domains/ranking'
 import evaluation from './domains/evaluation'
 
 const en: MessageSchema = {
@@ -579,6 +580,7 @@ const en: MessageSchema = {
   problems: {
     ...calendar.problems.en,
     ...publicity.problems.en,
+    ...ranking.problems.en,
     ...evaluation.problems.en,
     generic: 'The request failed; please try again later.',
     not_authenticated: 'Please log in first.',
@@ -617,6 +619,7 @@ const en: MessageSchema = {
   },
   calendar: calendar.en,
   publicity: publicity.en,
+  ranking: ranking.en,
   evaluation: evaluation.en,
 }
 

@@ -2,6 +2,7 @@
 // vue-i18n treats { } @ | $ as syntax: write a literal @ as {'@'}.
 import calendar from './domains/calendar'
 import publicity from './domains/publicity'
+import ranking from './domains/ranking'
 import evaluation from './domains/evaluation'
 
 const zhCN = {
@@ -579,6 +580,7 @@ const zhCN = {
   problems: {
     ...calendar.problems.zhCN,
     ...publicity.problems.zhCN,
+    ...ranking.problems.zhCN,
     ...evaluation.problems.zhCN,
     generic: '请求失败，请稍后重试。',
     not_authenticated: '请先登录。',
@@ -617,6 +619,7 @@ const zhCN = {
   },
   calendar: calendar.zhCN,
   publicity: publicity.zhCN,
+  ranking: ranking.zhCN,
   evaluation: evaluation.zhCN,
 }
 
