@@ -11,9 +11,15 @@ import time
 from pathlib import Path
 
 import pytest
-from axe_playwright_python.async_playwright import Axe
 from playwright.async_api import Browser, Page, expect
 
+from tests.e2e.helpers import (
+    assert_accessible,
+    confirm_box,
+    minimal_pdf,
+    no_sideways_scroll,
+    shoot,
+)
 from tests.e2e.test_shell import DESKTOP, PHONE, log_in, new_page
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
@@ -25,77 +31,6 @@ ATTACHMENT_KINDS = ("application_form", "test_report", "novelty_search")
 RETURN_REASON = "请补充第三方检测报告的盖章原件，并核对重复定位精度指标。"
 
 
-def minimal_pdf(title: str) -> bytes:
-    """A small, valid one-page PDF (correct xref offsets) saying `title`."""
-    stream = f"BT /F1 18 Tf 72 720 Td ({title}) Tj ET".encode("ascii")
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
-        b"/Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    for offset in offsets:
-        out += b"%010d 00000 n \n" % offset
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1,
-        xref,
-    )
-    return bytes(out)
-
-
-async def shoot(page: Page, screenshots: Path, name: str, *, full_page: bool = True) -> None:
-    """Screenshots the page in its language, then in the other one, and switches back
-    (dialogs: the viewport, where their overlay is)."""
-    await page.wait_for_load_state("networkidle")
-    first = await page.evaluate("document.documentElement.lang")
-    other = "en" if first == "zh-CN" else "zh-CN"
-    await page.screenshot(path=screenshots / f"intake-{name}-{first}.png", full_page=full_page)
-    # A dispatched click reaches the switch even under an open dialog's overlay.
-    await page.get_by_test_id("locale-switch").dispatch_event("click")
-    await expect(page.locator("html")).to_have_attribute("lang", other)
-    await page.wait_for_timeout(150)
-    await page.screenshot(path=screenshots / f"intake-{name}-{other}.png", full_page=full_page)
-    await page.get_by_test_id("locale-switch").dispatch_event("click")
-    await expect(page.locator("html")).to_have_attribute("lang", first)
-
-
-async def assert_accessible(page: Page, where: str) -> None:
-    await expect(page.locator("h1")).to_have_count(1)
-    # Toasts fade in and out; axe would measure their contrast mid-animation.
-    results = await Axe().run(page, context={"exclude": [[".el-message"]]})
-    serious = [
-        f"{v['id']}: {v['help']} ({len(v['nodes'])} nodes: "
-        f"{[(n['target'], n['any'][0].get('data') if n['any'] else None) for n in v['nodes'][:3]]})"
-        for v in results.response["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
-    assert not serious, f"{where}: {serious}"
-
-
-async def no_sideways_scroll(page: Page, where: str) -> None:
-    overflow = await page.evaluate(
-        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
-    )
-    assert overflow <= 0, f"{where} scrolls sideways by {overflow} px"
-
-
-async def confirm_box(page: Page) -> None:
-    """Accepts the Element Plus confirmation box that guards an action."""
-    box = page.locator(".el-message-box")
-    await expect(box).to_be_visible()
-    await box.locator(".el-button--primary").click()
-    await expect(box).to_be_hidden()
-
-
 async def create_draft(page: Page, product: str, screenshots: Path | None = None) -> str:
     await page.get_by_test_id("nav-applications").click()
     await page.get_by_test_id("new-application").click()
@@ -105,7 +40,7 @@ async def create_draft(page: Page, product: str, screenshots: Path | None = None
     await options.first.click()
     await page.get_by_test_id("new-product-name").fill(product)
     if screenshots:
-        await shoot(page, screenshots, "new-application")
+        await shoot(page, screenshots, "intake-new-application")
     await page.get_by_test_id("new-create").click()
     await expect(page).to_have_url(re.compile(r"/applications/[0-9a-f-]{36}$"))
     await expect(page.get_by_test_id("step-heading")).to_have_attribute("data-step", "basic")
@@ -214,28 +149,28 @@ async def test_application_from_draft_to_formal_acceptance(
     await applicant.get_by_test_id("nav-organization").click()
     await expect(applicant.locator("[data-testid^=org-card-]")).to_have_count(1)
     await expect(applicant.get_by_test_id("org-uscc")).to_have_text(re.compile(r"^[0-9A-Z]{18}$"))
-    await shoot(applicant, screenshots, "organization")
+    await shoot(applicant, screenshots, "intake-organization")
 
     application_id = await create_draft(applicant, product, screenshots)
 
     await fill_basic(applicant, product)
     await assert_accessible(applicant, "form step 1")
-    await shoot(applicant, screenshots, "form-1-basic")
+    await shoot(applicant, screenshots, "intake-form-1-basic")
     await next_step(applicant, "indicators")
 
     await fill_indicators(applicant)
     await assert_accessible(applicant, "form step 2")
-    await shoot(applicant, screenshots, "form-2-indicators")
+    await shoot(applicant, screenshots, "intake-form-2-indicators")
     await next_step(applicant, "ipSales")
 
     await fill_ip_sales_licences(applicant)
     await assert_accessible(applicant, "form step 3")
-    await shoot(applicant, screenshots, "form-3-ip-sales")
+    await shoot(applicant, screenshots, "intake-form-3-ip-sales")
     await next_step(applicant, "attachments")
 
     await upload_attachments(applicant, tmp_path)
     await assert_accessible(applicant, "form step 4")
-    await shoot(applicant, screenshots, "form-4-attachments")
+    await shoot(applicant, screenshots, "intake-form-4-attachments")
     await next_step(applicant, "check")
 
     await applicant.get_by_test_id("self-check-run").click()
@@ -245,7 +180,7 @@ async def test_application_from_draft_to_formal_acceptance(
     assert await rules.count() >= 8
     await expect(applicant.locator("[data-testid^=rule-][data-passed=false]")).to_have_count(0)
     await assert_accessible(applicant, "self-check")
-    await shoot(applicant, screenshots, "form-5-self-check")
+    await shoot(applicant, screenshots, "intake-form-5-self-check")
 
     await applicant.get_by_test_id("action-submit").click()
     await confirm_box(applicant)
@@ -257,7 +192,7 @@ async def test_application_from_draft_to_formal_acceptance(
     row = applicant.get_by_test_id(f"application-row-{application_id}")
     await expect(row.get_by_test_id("status-tag")).to_have_attribute("data-status", "submitted")
     await assert_accessible(applicant, "my applications")
-    await shoot(applicant, screenshots, "applications-list")
+    await shoot(applicant, screenshots, "intake-applications-list")
 
     # --- the Haidian district officer returns it for correction ------------------------------
     district = await new_page(browser, live_server, "zh-CN", DESKTOP)
@@ -267,7 +202,7 @@ async def test_application_from_draft_to_formal_acceptance(
     link = district.get_by_test_id(f"application-row-{application_id}")
     await expect(link).to_be_visible()
     await assert_accessible(district, "district queue")
-    await shoot(district, screenshots, "district-queue")
+    await shoot(district, screenshots, "intake-district-queue")
     await link.click()
     await expect(district.locator("h1")).to_have_text(product)
     await expect(district.get_by_test_id("self-check-summary")).to_have_attribute(
@@ -275,7 +210,7 @@ async def test_application_from_draft_to_formal_acceptance(
     )
     await expect(district.locator("[data-testid^=attachment-][data-kind]")).to_have_count(3)
     await assert_accessible(district, "district review")
-    await shoot(district, screenshots, "district-review")
+    await shoot(district, screenshots, "intake-district-review")
 
     await decide(district, "return")
     await district.get_by_test_id("decision-confirm").click()  # no reason yet: refused
@@ -283,7 +218,7 @@ async def test_application_from_draft_to_formal_acceptance(
     await district.get_by_test_id("decision-reason").fill(RETURN_REASON)
     await district.locator("#decision-deadline").fill("7")
     await district.locator("#decision-deadline").blur()
-    await shoot(district, screenshots, "decision-dialog-return", full_page=False)
+    await shoot(district, screenshots, "intake-decision-dialog-return", full_page=False)
     await district.get_by_test_id("decision-confirm").click()
     await expect(district.get_by_test_id("decision-dialog")).to_be_hidden()
     await status_is(district, "returned")
@@ -296,7 +231,7 @@ async def test_application_from_draft_to_formal_acceptance(
     await expect(applicant.get_by_test_id("return-reason")).to_have_text(RETURN_REASON)
     await expect(applicant.get_by_test_id("return-deadline")).to_have_text(re.compile(r"\d"))
     await expect(applicant.get_by_test_id("overdue-badge")).to_have_count(0)
-    await shoot(applicant, screenshots, "returned")
+    await shoot(applicant, screenshots, "intake-returned")
     await applicant.get_by_test_id("input-model_spec").fill("TH-C7-E2E-R1")
     await go_to_check(applicant)
     await expect(applicant.get_by_test_id("self-check-summary")).to_have_attribute(
@@ -311,7 +246,7 @@ async def test_application_from_draft_to_formal_acceptance(
     await district.reload()
     await status_is(district, "submitted")
     await decide(district, "recommend", "材料齐全，同意推荐。")
-    await shoot(district, screenshots, "decision-dialog-recommend", full_page=False)
+    await shoot(district, screenshots, "intake-decision-dialog-recommend", full_page=False)
     await district.get_by_test_id("decision-confirm").click()
     await expect(district.get_by_test_id("decision-dialog")).to_be_hidden()
     await status_is(district, "recommended")
@@ -325,10 +260,10 @@ async def test_application_from_draft_to_formal_acceptance(
     link = admin.get_by_test_id(f"application-row-{application_id}")
     await expect(link).to_be_visible()
     await assert_accessible(admin, "formal queue")
-    await shoot(admin, screenshots, "formal-queue")
+    await shoot(admin, screenshots, "intake-formal-queue")
     await link.click()
     await decide(admin, "accept")
-    await shoot(admin, screenshots, "decision-dialog-accept", full_page=False)
+    await shoot(admin, screenshots, "intake-decision-dialog-accept", full_page=False)
     await admin.get_by_test_id("decision-confirm").click()
     await expect(admin.get_by_test_id("decision-dialog")).to_be_hidden()
     await status_is(admin, "accepted")
@@ -348,7 +283,7 @@ async def test_application_from_draft_to_formal_acceptance(
         await expect(timeline.get_by_test_id(f"timeline-item-{action}")).to_have_count(1)
     await expect(timeline).to_contain_text(RETURN_REASON)
     await assert_accessible(applicant, "accepted application")
-    await shoot(applicant, screenshots, "timeline")
+    await shoot(applicant, screenshots, "intake-timeline")
 
     for page in (applicant, district, admin):
         await page.context.close()
@@ -361,7 +296,7 @@ async def test_admin_manages_batches(browser: Browser, live_server: str, screens
     rows = page.locator("[data-testid^=batch-row-]")
     await expect(rows.first).to_be_visible()
     await assert_accessible(page, "batches")
-    await shoot(page, screenshots, "batches")
+    await shoot(page, screenshots, "intake-batches")
 
     title = f"2099年第一批 E2E {int(time.time())}"
     await page.get_by_test_id("batch-create").click()
@@ -375,7 +310,7 @@ async def test_admin_manages_batches(browser: Browser, live_server: str, screens
     await page.locator("#batch-closes-at").fill("2099-04-30 17:00")
     await page.locator("#batch-closes-at").press("Enter")
     await page.get_by_test_id("batch-title-zh").click()
-    await shoot(page, screenshots, "batch-form", full_page=False)
+    await shoot(page, screenshots, "intake-batch-form", full_page=False)
     await page.get_by_test_id("batch-save").click()
     await expect(dialog).to_be_hidden()
 

@@ -1,0 +1,80 @@
+"""What the browser tests share: screenshots in both languages, the accessibility and phone-width
+checks, confirmation boxes, a valid PDF to upload."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from axe_playwright_python.async_playwright import Axe
+from playwright.async_api import Page, expect
+
+
+def minimal_pdf(title: str) -> bytes:
+    """A small, valid one-page PDF (correct xref offsets) saying `title`."""
+    stream = f"BT /F1 18 Tf 72 720 Td ({title}) Tj ET".encode("ascii")
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    for offset in offsets:
+        out += b"%010d 00000 n \n" % offset
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return bytes(out)
+
+
+async def shoot(page: Page, screenshots: Path, name: str, *, full_page: bool = True) -> None:
+    """Screenshots the page as `<name>-<lang>.png` in its language, then in the other one, and
+    switches back (dialogs: the viewport, where their overlay is)."""
+    await page.wait_for_load_state("networkidle")
+    first = await page.evaluate("document.documentElement.lang")
+    other = "en" if first == "zh-CN" else "zh-CN"
+    await page.screenshot(path=screenshots / f"{name}-{first}.png", full_page=full_page)
+    # A dispatched click reaches the switch even under an open dialog's overlay.
+    await page.get_by_test_id("locale-switch").dispatch_event("click")
+    await expect(page.locator("html")).to_have_attribute("lang", other)
+    await page.wait_for_timeout(150)
+    await page.screenshot(path=screenshots / f"{name}-{other}.png", full_page=full_page)
+    await page.get_by_test_id("locale-switch").dispatch_event("click")
+    await expect(page.locator("html")).to_have_attribute("lang", first)
+
+
+async def assert_accessible(page: Page, where: str) -> None:
+    await expect(page.locator("h1")).to_have_count(1)
+    # Toasts fade in and out; axe would measure their contrast mid-animation.
+    results = await Axe().run(page, context={"exclude": [[".el-message"]]})
+    serious = [
+        f"{v['id']}: {v['help']} ({len(v['nodes'])} nodes: "
+        f"{[(n['target'], n['any'][0].get('data') if n['any'] else None) for n in v['nodes'][:3]]})"
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert not serious, f"{where}: {serious}"
+
+
+async def no_sideways_scroll(page: Page, where: str) -> None:
+    overflow = await page.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    assert overflow <= 0, f"{where} scrolls sideways by {overflow} px"
+
+
+async def confirm_box(page: Page) -> None:
+    """Accepts the Element Plus confirmation box that guards an action."""
+    box = page.locator(".el-message-box")
+    await expect(box).to_be_visible()
+    await box.locator(".el-button--primary").click()
+    await expect(box).to_be_hidden()
