@@ -247,6 +247,7 @@ async def load_demo(session: AsyncSession) -> dict[str, int]:
     """Create what is missing; return how many organisations, users and applications were
     added."""
     from api.demo_intake import load_intake_demo
+    from api.demo_review import load_review_demo
 
     added = {"organizations": 0, "users": 0, "applications": 0}
     orgs: dict[str, Organization] = {}
@@ -288,4 +289,5 @@ async def load_demo(session: AsyncSession) -> dict[str, int]:
             session.add(Membership(user_id=user.id, organization_id=org_id, role=role))
     await session.flush()
     added["applications"] = await load_intake_demo(session, orgs)
+    await load_review_demo(session, orgs, {local: demo_email(local) for local, *_ in USERS})
     return added

@@ -1,5 +1,6 @@
-"""Demo intake data: the 2021 first batch (intake closed) with ~60 applications in every
-intake state, and an open batch of the current year for the demo applicant. Idempotent."""
+"""Demo intake data: the 2021 first batch (intake closed; ~60 applications, most accepted, taken on
+through review by api.demo_review) and an open batch of the current year with applications in
+every intake state. Idempotent."""
 
 from __future__ import annotations
 
@@ -158,17 +159,28 @@ MAKERS: dict[str, list[str]] = {
     "aerospace": ["huahang", "shunhang"],
     "frontier_equipment": ["guangpu", "xincai"],
 }
-# How many of the 60 applications end in each state (every intake state appears).
-STATE_MIX: list[tuple[ApplicationStatus, CheckStep | None, int]] = [
-    (ApplicationStatus.draft, None, 4),
-    (ApplicationStatus.submitted, None, 12),
-    (ApplicationStatus.returned, CheckStep.district, 6),
-    (ApplicationStatus.recommended, None, 12),
-    (ApplicationStatus.returned, CheckStep.formal, 3),
-    (ApplicationStatus.accepted, None, 15),
+Mix = list[tuple[ApplicationStatus, CheckStep | None, int]]
+# The 2021 batch went on through review to the award (api.demo_review): most were accepted.
+MIX_2021: Mix = [
+    (ApplicationStatus.draft, None, 2),
+    (ApplicationStatus.returned, CheckStep.district, 2),
+    (ApplicationStatus.accepted, None, 48),
     (ApplicationStatus.rejected, CheckStep.district, 3),
     (ApplicationStatus.rejected, CheckStep.formal, 2),
     (ApplicationStatus.withdrawn, None, 3),
+]
+# The open batch of the current year holds every intake state, for the district and formal
+# queues.
+MIX_OPEN: Mix = [
+    (ApplicationStatus.draft, None, 2),
+    (ApplicationStatus.submitted, None, 8),
+    (ApplicationStatus.returned, CheckStep.district, 4),
+    (ApplicationStatus.recommended, None, 6),
+    (ApplicationStatus.returned, CheckStep.formal, 2),
+    (ApplicationStatus.accepted, None, 3),
+    (ApplicationStatus.rejected, CheckStep.district, 1),
+    (ApplicationStatus.rejected, CheckStep.formal, 1),
+    (ApplicationStatus.withdrawn, None, 1),
 ]
 # The audit trail each final state went through (verbs as in api.applications.service).
 PATHS: dict[tuple[ApplicationStatus, CheckStep | None], list[tuple[str, ApplicationStatus]]] = {
@@ -305,9 +317,10 @@ async def _batch(session: AsyncSession, year: int, sequence: int, **values: Any)
 
 
 async def load_intake_demo(session: AsyncSession, orgs: dict[str, Organization]) -> int:
-    """Returns the number of applications added."""
+    """The 2021 batch (closed for intake) and the open batch of the current year; returns the
+    number of applications added."""
     now = datetime.now(UTC)
-    await _batch(
+    open_batch = await _batch(
         session,
         now.year,
         2,
@@ -329,27 +342,56 @@ async def load_intake_demo(session: AsyncSession, orgs: dict[str, Organization])
         closes_at=datetime.fromisoformat(f"2021-04-30T17:00:00{BEIJING_OFFSET}"),
         status=BatchStatus.closed,
     )
+    added = await add_applications(
+        session, first_2021, MIX_2021, orgs, seed=2021, submitted_from=date(2021, 4, 1)
+    )
+    # Returns of the open batch: some made three weeks ago (overdue), some today.
+    added += await add_applications(
+        session,
+        open_batch,
+        MIX_OPEN,
+        orgs,
+        seed=now.year,
+        submitted_from=(now - timedelta(days=40)).date(),
+        offset=7,
+    )
+    return added
+
+
+async def add_applications(
+    session: AsyncSession,
+    batch: Batch,
+    mix: Mix,
+    orgs: dict[str, Organization],
+    *,
+    seed: int,
+    submitted_from: date,
+    offset: int = 0,
+) -> int:
+    """Fill an empty batch with applications ending in the states of `mix`, each with the audit
+    trail that got it there; a batch that has applications is left alone. `offset` shifts the
+    products taken from the catalogue so that batches do not repeat each other."""
     existing = await session.scalar(
-        select(func.count()).select_from(Application).where(Application.batch_id == first_2021.id)
+        select(func.count()).select_from(Application).where(Application.batch_id == batch.id)
     )
     if existing:
         return 0
 
-    rng = random.Random(2021)  # noqa: S311 - reproducible demo data, not security
+    rng = random.Random(seed)  # noqa: S311 - reproducible demo data, not security
     catalogue = [(field, p) for field, products in PRODUCTS.items() for p in products]
-    states = [(status, step) for status, step, n in STATE_MIX for _ in range(n)]
+    states = [(status, step) for status, step, n in mix for _ in range(n)]
+    today = datetime.now(UTC).date()
     added = 0
     for index, (status, step) in enumerate(states):
-        field, (name_zh, name_en, model_prefix, kind) = catalogue[index % len(catalogue)]
+        field, (name_zh, name_en, model_prefix, kind) = catalogue[(index + offset) % len(catalogue)]
         generation = index // len(catalogue)
         model = f"{model_prefix}{'-' + chr(65 + generation) if generation else ''}"
         org = orgs[rng.choice(MAKERS[field])]
         assert org.kind == OrganizationKind.enterprise
-        submitted = datetime.fromisoformat(
-            f"2021-04-{rng.randint(1, 29):02d}T10:00:00{BEIJING_OFFSET}"
-        )
+        submitted_on = submitted_from + timedelta(days=rng.randint(0, 28))
+        submitted = datetime.fromisoformat(f"{submitted_on.isoformat()}T10:00:00{BEIJING_OFFSET}")
         application = Application(
-            batch_id=first_2021.id,
+            batch_id=batch.id,
             organization_id=org.id,
             status=status,
             version=1,
@@ -367,7 +409,7 @@ async def load_intake_demo(session: AsyncSession, orgs: dict[str, Organization])
             application.return_step = step
             application.return_reason = rng.choice(RETURN_REASONS)
             # Some corrections are overdue, some still running.
-            start = date(2021, 5, 10) if index % 2 else now.date()
+            start = submitted_on + timedelta(days=7) if index % 2 else today
             try:
                 application.return_deadline_on = await calendar.add_working_days(
                     session, start + timedelta(days=1), 5

@@ -21,7 +21,7 @@ from tests.attachments.test_cleanup import attached, put_blob, unique_pdf
 
 async def test_demo_data_is_idempotent_and_valid(db: AsyncSession) -> None:
     first = await load_demo(db)
-    assert first == {"organizations": len(ORGS), "users": len(USERS), "applications": 60}
+    assert first == {"organizations": len(ORGS), "users": len(USERS), "applications": 88}
     assert await load_demo(db) == {"organizations": 0, "users": 0, "applications": 0}
     states = dict(
         (
@@ -38,9 +38,15 @@ async def test_demo_data_is_idempotent_and_valid(db: AsyncSession) -> None:
         "rejected",
         "withdrawn",
     }
-    batches = dict((await db.execute(select(Batch.year, Batch.status))).all())
-    assert batches[2021] == "closed"
-    assert "open" in batches.values()
+    batches = {
+        (year, seq): status
+        for year, seq, status in (
+            await db.execute(select(Batch.year, Batch.sequence, Batch.status))
+        ).all()
+    }
+    assert batches[(2021, 1)] == "announced"
+    assert batches[(2025, 2)] == "publicity"
+    assert {"open", "reviewing"} <= set(batches.values())
     codes = (
         await db.scalars(select(Organization.uscc).where(Organization.uscc.like("%MA000%")))
     ).all()
