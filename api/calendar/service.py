@@ -122,6 +122,18 @@ async def is_working_day(session: AsyncSession, day: date) -> bool:
     return is_working(day, exceptions)
 
 
+async def count_working_days(session: AsyncSession, first: date, through: date) -> int:
+    """Working days in first..through, both included, in one query; a day of a year without data
+    counts as the plain week would (for figures shown beside dates already fixed, such as the
+    days left of a publicity window whose year an admin has since removed)."""
+    if through < first:
+        return 0
+    _, exceptions = await _load(session, first, through)
+    return sum(
+        is_working(first + timedelta(days=n), exceptions) for n in range((through - first).days + 1)
+    )
+
+
 async def add_working_days(session: AsyncSession, start: date, days: int) -> date:
     """The `days`-th working day on or after `start`. A deadline of n working days counted from
     the day after an event D is `add_working_days(D + 1 day, n)`."""

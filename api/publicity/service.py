@@ -8,7 +8,7 @@ Objections filed during the window are in `objections`.
 from __future__ import annotations
 
 import uuid
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from sqlalchemy import func, select
@@ -214,16 +214,7 @@ async def _working_days_left(session: AsyncSession, batch: Batch, on: date) -> i
     starts_on, ends_on = batch.publicity_starts_on, batch.publicity_ends_on
     if starts_on is None or ends_on is None or on > ends_on:
         return 0
-    day, left = max(on, starts_on), 0
-    while day <= ends_on:
-        try:
-            left += await calendar.is_working_day(session, day)
-        except calendar.CalendarYearUnknown:
-            # The window was counted when the year was known; an admin has since removed it.
-            # The plain week is the honest fallback for a figure shown to the public.
-            left += day.weekday() < 5
-        day += timedelta(days=1)
-    return left
+    return await calendar.count_working_days(session, max(on, starts_on), ends_on)
 
 
 async def list_publicity(

@@ -119,6 +119,16 @@ class TestOnTheDatabase:
         assert end == nth_working_day(date(2025, 1, 1), 366, LIBRARY, KNOWN)
         assert len(statements) == 1
 
+    async def test_working_days_counted_across_national_day_2025(self, db: AsyncSession) -> None:
+        """Sun 28 Sep (make-up), 29, 30 Sep, 9, 10 Oct and Sat 11 Oct (make-up): six, with the
+        eight days of holiday between them skipped — in one query."""
+        connection = (await db.connection()).sync_connection
+        with counted_statements(connection) as statements:
+            count = await service.count_working_days(db, date(2025, 9, 28), date(2025, 10, 11))
+        assert count == 6
+        assert len(statements) == 1
+        assert await service.count_working_days(db, date(2025, 10, 2), date(2025, 10, 1)) == 0
+
     async def test_a_long_stretch_of_holidays_loads_further(
         self, db: AsyncSession, without_2031: None
     ) -> None:
