@@ -17,7 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from api.attachments.cleanup import remove_orphaned_blobs
 from api.storage import LocalStorage, get_storage
-from tests.publicity.helpers import make_publicity, minimal_pdf
+from tests.factories.files import minimal_pdf
+from tests.publicity.helpers import make_publicity
 
 Sessions = async_sessionmaker[AsyncSession]
 

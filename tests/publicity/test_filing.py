@@ -28,8 +28,9 @@ from api.models import (
 from api.publicity.upload_route import FORM_OVERHEAD_BYTES
 from api.storage import LocalStorage
 from tests.auth.test_router import assert_problem
+from tests.factories.files import minimal_pdf
 from tests.factories.identity import logged_in
-from tests.publicity.helpers import Publicity, make_publicity, minimal_pdf
+from tests.publicity.helpers import Publicity, make_publicity
 
 pytestmark = pytest.mark.usefixtures("storage")
 

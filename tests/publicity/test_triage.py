@@ -21,7 +21,8 @@ from api.models import (
     OutboxEvent,
 )
 from tests.auth.test_router import assert_problem
-from tests.publicity.helpers import Publicity, make_publicity, minimal_pdf, status_of
+from tests.factories.files import minimal_pdf
+from tests.publicity.helpers import Publicity, make_publicity, status_of
 
 pytestmark = pytest.mark.usefixtures("storage")
 
