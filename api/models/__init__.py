@@ -10,6 +10,14 @@ from api.models.application import (
     TechnicalLevel,
 )
 from api.models.audit import AuditEvent
+from api.models.award import (
+    Award,
+    CatalogueChange,
+    CatalogueChangeKind,
+    CatalogueEntry,
+    OutboxCursor,
+    SigningKey,
+)
 from api.models.base import Base
 from api.models.batch import AggregationRule, Batch, BatchStatus
 from api.models.calendar import CalendarDay, CalendarSource, CalendarYear
@@ -42,12 +50,16 @@ __all__ = [
     "Attachment",
     "AttachmentKind",
     "AuditEvent",
+    "Award",
     "Base",
     "Batch",
     "BatchStatus",
     "CalendarDay",
     "CalendarSource",
     "CalendarYear",
+    "CatalogueChange",
+    "CatalogueChangeKind",
+    "CatalogueEntry",
     "CheckStep",
     "District",
     "ExpertAttestation",
@@ -60,6 +72,7 @@ __all__ = [
     "ObjectionStatus",
     "Organization",
     "OrganizationKind",
+    "OutboxCursor",
     "OutboxEvent",
     "ProductType",
     "Recommendation",
@@ -68,6 +81,7 @@ __all__ = [
     "ReviewStatus",
     "Role",
     "RubricCriterion",
+    "SigningKey",
     "TechnicalLevel",
     "User",
     "UserSession",
