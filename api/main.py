@@ -19,8 +19,10 @@ from api.applications.router import router as applications_router
 from api.attachments.router import router as attachments_router
 from api.audit.router import router as audit_router
 from api.auth.router import router as auth_router
+from api.awards.router import router as awards_router
 from api.batches.router import router as batches_router
 from api.calendar.router import router as calendar_router
+from api.catalogue.router import router as catalogue_router
 from api.config import Settings, get_settings
 from api.db import database
 from api.errors import PROBLEM_MEDIA_TYPE, FieldError, Problem, install_error_handlers
@@ -32,6 +34,7 @@ from api.ops.router import router as ops_router
 from api.organizations.router import router as organizations_router
 from api.publicity.router import router as publicity_router
 from api.review.router import router as review_router
+from api.statistics.router import router as statistics_router
 from api.taxonomy.router import router as taxonomy_router
 from api.users.router import router as users_router
 
@@ -151,6 +154,9 @@ def create_app(
         experts_router,
         review_router,
         publicity_router,
+        awards_router,
+        catalogue_router,
+        statistics_router,
         *extra_routers,
     ):
         app.include_router(router, prefix=API_PREFIX)
