@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Self
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
@@ -82,6 +82,8 @@ class BatchRead(BaseModel):
     publicity_working_days: int
     reviewers_per_application: int
     status: BatchStatus
+    publicity_starts_on: date | None = Field(None, description="Set when publicity starts.")
+    publicity_ends_on: date | None = None
     accepting_applications: bool = Field(
         description="Open and inside its application window right now."
     )

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.db import SessionDep
 from api.errors import NotFound, problem_responses
 from api.http_cache import PRIVATE_NO_STORE, public_response
-from api.models import Application, Batch, Objection, ObjectionStatus, Organization
+from api.models import Application, Batch, Objection, ObjectionStatus, Organization, User
 from api.pagination import Cursor, Limit, Page, build_page, keyset_after
 from api.permissions import AdminPrincipal
 from api.publicity import objections, service
@@ -103,7 +103,9 @@ def _summary(objection: Objection, application: Application, org: Organization) 
         batch_id=objection.batch_id,
         application_id=objection.application_id,
         product_name_zh=application.product_name_zh,
+        product_name_en=application.product_name_en,
         organization_name_zh=org.name_zh,
+        organization_name_en=org.name_en,
         objector_name=objection.objector_name,
         has_evidence=objection.evidence_sha256 is not None,
         created_at=objection.created_at,
@@ -116,7 +118,11 @@ async def _read(
 ) -> ObjectionRead:
     objection, application, org, batch = await objections.read_with_context(session, objection_id)
     response.headers["Cache-Control"] = PRIVATE_NO_STORE
-    return _full(objection, application, org, batch)
+    read = _full(objection, application, org, batch)
+    if objection.resolved_by is not None:
+        resolver = await session.get(User, objection.resolved_by)
+        read.resolved_by_name = resolver.display_name if resolver else None
+    return read
 
 
 def _full(

@@ -124,7 +124,9 @@ class ObjectionSummary(BaseModel):
     batch_id: uuid.UUID
     application_id: uuid.UUID
     product_name_zh: str
+    product_name_en: str | None
     organization_name_zh: str
+    organization_name_en: str | None
     objector_name: str
     has_evidence: bool
     created_at: datetime
@@ -152,6 +154,7 @@ class ObjectionRead(BaseModel):
     evidence: Evidence | None
     resolution: str | None
     resolved_by: uuid.UUID | None
+    resolved_by_name: str | None = Field(None, description="The admin who resolved it.")
     resolved_at: datetime | None
     ip: str | None = Field(description="The address the objection was filed from.")
     created_at: datetime
