@@ -50,7 +50,7 @@ const testIds = (wrapper: Awaited<ReturnType<typeof mountHeader>>) =>
 describe('AppHeader', () => {
   it('shows login and register to an anonymous visitor', async () => {
     const wrapper = await mountHeader(null)
-    expect(testIds(wrapper)).toEqual(['nav-home', 'nav-login', 'nav-register'])
+    expect(testIds(wrapper)).toEqual(['nav-home', 'nav-publicity', 'nav-login', 'nav-register'])
     expect(wrapper.find('[data-testid=current-user]').exists()).toBe(false)
     expect(wrapper.find('nav').attributes('aria-label')).toBe('主导航')
     expect(wrapper.find('[data-testid=locale-switch]').text()).toContain('English')
@@ -60,11 +60,15 @@ describe('AppHeader', () => {
     const wrapper = await mountHeader(admin())
     expect(testIds(wrapper)).toEqual([
       'nav-home',
+      'nav-publicity',
       'nav-workbench',
       'nav-batches',
       'nav-formal-review',
+      'nav-experts',
+      'nav-objections',
       'nav-users',
       'nav-audit',
+      'nav-calendar',
     ])
     expect(wrapper.find('[data-testid=nav-formal-review]').text()).toBe('形式审查')
     expect(wrapper.find('[data-testid=current-user]').text()).toBe('王管理')
@@ -75,7 +79,7 @@ describe('AppHeader', () => {
     const me = admin()
     me.roles[0]!.role = 'applicant'
     const wrapper = await mountHeader(me)
-    expect(testIds(wrapper)).toEqual(['nav-home', 'nav-workbench', 'nav-applications', 'nav-organization'])
+    expect(testIds(wrapper)).toEqual(['nav-home', 'nav-publicity', 'nav-workbench', 'nav-applications', 'nav-organization'])
     expect(wrapper.find('[data-testid=nav-applications]').text()).toBe('我的申报')
   })
 
@@ -83,7 +87,7 @@ describe('AppHeader', () => {
     const me = admin()
     me.roles[0]!.role = 'district_officer'
     const wrapper = await mountHeader(me)
-    expect(testIds(wrapper)).toEqual(['nav-home', 'nav-workbench', 'nav-district-queue'])
+    expect(testIds(wrapper)).toEqual(['nav-home', 'nav-publicity', 'nav-workbench', 'nav-district-queue'])
     expect(wrapper.find('[data-testid=nav-district-queue]').text()).toBe('区级初审')
   })
 
@@ -91,6 +95,7 @@ describe('AppHeader', () => {
     const me = admin()
     me.roles[0]!.role = 'expert'
     const wrapper = await mountHeader(me)
-    expect(testIds(wrapper)).toEqual(['nav-home', 'nav-workbench'])
+    expect(testIds(wrapper)).toEqual(['nav-home', 'nav-publicity', 'nav-workbench', 'nav-expert-reviews'])
+    expect(wrapper.find('[data-testid=nav-expert-reviews]').text()).toBe('评审任务')
   })
 })

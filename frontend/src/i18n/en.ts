@@ -25,6 +25,11 @@ const en: MessageSchema = {
     districtQueue: 'District check queue',
     batches: 'Batches',
     formalReview: 'Formal review',
+    calendar: 'Calendar',
+    expertReviews: 'My reviews',
+    experts: 'Experts',
+    publicity: 'Publicity',
+    objections: 'Objections',
   },
   header: {
     account: 'Signed in as',
@@ -170,6 +175,7 @@ const en: MessageSchema = {
     organization: 'Organisation',
     district: 'District',
     noDistrict: '—',
+    entriesHeading: 'Go to',
   },
   roles: {
     applicant: 'Applicant enterprise',

@@ -25,6 +25,11 @@ const zhCN = {
     districtQueue: '区级初审',
     batches: '批次管理',
     formalReview: '形式审查',
+    calendar: '日历',
+    expertReviews: '评审任务',
+    experts: '专家库',
+    publicity: '公示',
+    objections: '异议处理',
   },
   header: {
     account: '当前用户',
@@ -170,6 +175,7 @@ const zhCN = {
     organization: '所属组织',
     district: '所在区',
     noDistrict: '—',
+    entriesHeading: '工作入口',
   },
   roles: {
     applicant: '申报企业',

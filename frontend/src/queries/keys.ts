@@ -40,6 +40,43 @@ export const queryKeys = {
     timeline: (id: string) => ['applications', 'timeline', id] as const,
     attachments: (id: string) => ['applications', 'attachments', id] as const,
   },
+  experts: {
+    all: ['experts'] as const,
+    pool: (filters: { field: string; active: string }) => ['experts', 'pool', filters] as const,
+    detail: (userId: string) => ['experts', 'detail', userId] as const,
+    candidates: ['experts', 'candidates'] as const,
+    organizations: ['experts', 'organizations'] as const,
+  },
+  evaluation: {
+    all: ['evaluation'] as const,
+    ownAssignments: ['evaluation', 'own-assignments'] as const,
+    attestation: (batchId: string) => ['evaluation', 'attestation', batchId] as const,
+    ownReview: (assignmentId: string) => ['evaluation', 'own-review', assignmentId] as const,
+    /** Prefix of every admin query about one batch's review. */
+    batch: (batchId: string) => ['evaluation', 'batch', batchId] as const,
+    batchPart: (batchId: string, part: string) => ['evaluation', 'batch', batchId, part] as const,
+  },
+  publicity: {
+    all: ['publicity'] as const,
+    list: ['publicity', 'list'] as const,
+    batch: (batchId: string) => ['publicity', 'batch', batchId] as const,
+  },
+  objections: {
+    all: ['objections'] as const,
+    list: (filters: { batchId?: string; statuses?: string[] }) => ['objections', 'list', filters] as const,
+    detail: (id: string) => ['objections', 'detail', id] as const,
+    openCount: (batchId: string) => ['objections', 'open-count', batchId] as const,
+  },
+  results: {
+    all: ['results'] as const,
+    batch: (batchId: string, field: string) => ['results', batchId, { field }] as const,
+  },
+  calendar: {
+    all: ['calendar'] as const,
+    years: ['calendar', 'years'] as const,
+    year: (year: number) => ['calendar', 'year', year] as const,
+    addWorkingDays: (start: string, days: number) => ['calendar', 'add', { start, days }] as const,
+  },
 }
 
 /** `meta` a query or mutation sets when its screen shows its own errors (forms). */

@@ -33,6 +33,18 @@ export const routes: RouteRecordRaw[] = [
     meta: { titleKey: 'register.title' },
   },
   {
+    path: '/publicity',
+    name: 'publicity',
+    component: () => publicPages().then((m) => m.PublicityPage),
+    meta: { titleKey: 'publicity.title' },
+  },
+  {
+    path: '/publicity/:batchId/objection',
+    name: 'publicity-objection',
+    component: () => publicPages().then((m) => m.ObjectionFormPage),
+    meta: { titleKey: 'publicity.form.title' },
+  },
+  {
     path: '/workbench',
     name: 'workbench',
     component: () => staffPages().then((m) => m.WorkbenchPage),
@@ -83,6 +95,18 @@ export const routes: RouteRecordRaw[] = [
     meta: { titleKey: 'batches.title', requiresAuth: true, roles: ['admin'] },
   },
   {
+    path: '/admin/batches/:id/results',
+    name: 'batch-results',
+    component: () => staffPages().then((m) => m.ResultsPage),
+    meta: { titleKey: 'ranking.title', requiresAuth: true, roles: ['admin'] },
+  },
+  {
+    path: '/admin/calendar',
+    name: 'calendar',
+    component: () => staffPages().then((m) => m.CalendarPage),
+    meta: { titleKey: 'calendar.title', requiresAuth: true, roles: ['admin'] },
+  },
+  {
     path: '/admin/formal-review',
     name: 'formal-review',
     component: () => staffPages().then((m) => m.ReviewQueuePage),
@@ -95,6 +119,42 @@ export const routes: RouteRecordRaw[] = [
     component: () => staffPages().then((m) => m.ReviewPage),
     props: { step: 'formal' },
     meta: { titleKey: 'review.title', requiresAuth: true, roles: ['admin'] },
+  },
+  {
+    path: '/admin/objections',
+    name: 'objections',
+    component: () => staffPages().then((m) => m.ObjectionsPage),
+    meta: { titleKey: 'publicity.admin.title', requiresAuth: true, roles: ['admin'] },
+  },
+  {
+    path: '/admin/objections/:id',
+    name: 'objection',
+    component: () => staffPages().then((m) => m.ObjectionDetailPage),
+    meta: { titleKey: 'publicity.detail.title', requiresAuth: true, roles: ['admin'] },
+  },
+  {
+    path: '/expert/assignments',
+    name: 'expert-assignments',
+    component: () => staffPages().then((m) => m.MyAssignmentsPage),
+    meta: { titleKey: 'evaluation.mine.title', requiresAuth: true, roles: ['expert'] },
+  },
+  {
+    path: '/expert/assignments/:id',
+    name: 'expert-scoring',
+    component: () => staffPages().then((m) => m.ScoringPage),
+    meta: { titleKey: 'evaluation.scoring.title', requiresAuth: true, roles: ['expert'] },
+  },
+  {
+    path: '/admin/experts',
+    name: 'experts',
+    component: () => staffPages().then((m) => m.ExpertPoolPage),
+    meta: { titleKey: 'evaluation.experts.title', requiresAuth: true, roles: ['admin'] },
+  },
+  {
+    path: '/admin/batches/:id/review',
+    name: 'batch-review-setup',
+    component: () => staffPages().then((m) => m.BatchReviewSetupPage),
+    meta: { titleKey: 'evaluation.setup.title', requiresAuth: true, roles: ['admin'] },
   },
   {
     path: '/admin/users',

@@ -2,16 +2,250 @@
 // Problem codes the ranking API answers go in `problemCodes` with a message in both `problems`.
 
 const zhCN = {
-  title: 'ranking',
+  title: '评审结果与审议',
+  heading: '评审结果与审议',
+  back: '返回批次管理',
+  intro: '专家评审结果按领域排名。评分以匿名方式显示（专家A、专家B……），各申报的字母互不对应。',
+  batchMissing: '找不到该批次，它可能已被删除。',
+  notYet: '该批次尚未进入专家评审，还没有结果。',
+  loadFailed: '评审结果加载失败。',
+  openResults: '评审结果',
+  card: '按领域查看各批次的评审排名、下载结果，并在审议阶段作出入选决定。请在批次管理中打开相应批次的“评审结果”。',
+  rule: {
+    label: '汇总规则',
+    mean: '算术平均',
+    median: '中位数',
+    trimmed_mean: '去掉一个最高分和一个最低分后取平均',
+    explain: {
+      mean: '汇总分为全部已提交总分的算术平均。',
+      median: '汇总分为全部已提交总分的中位数。',
+      trimmed_mean: '有 5 份及以上已提交总分时，去掉一个最高分和一个最低分后取平均；不足 5 份时取算术平均。',
+    },
+  },
+  maxTotal: '满分',
+  threshold: '极差超过 {n} 分（满分的 20%）即标记为“意见分歧”。',
+  filters: '筛选评审结果',
+  field: '领域',
+  allFields: '全部领域',
+  noField: '未填写领域',
+  downloads: '下载结果',
+  downloadCsv: '下载 CSV',
+  downloadXlsx: '下载 Excel',
+  downloadHint: '下载的文件与当前领域筛选和界面语言一致，专家仍为匿名。',
+  columns: {
+    rank: '领域排名',
+    product: '产品 / 申报单位',
+    reviews: '评审情况',
+    totals: '专家总分',
+    aggregate: '汇总分',
+    spread: '极差',
+    recommendations: '推荐意见',
+    decision: '状态与决定',
+    actions: '审议',
+  },
+  rankOf: '第 {rank} 名',
+  noRank: '暂无排名',
+  reviews: {
+    assigned: '分配 {n}',
+    submitted: '提交 {n}',
+    waived: '豁免 {n}',
+  },
+  expert: '专家{letter}',
+  noTotals: '暂无已提交的评分',
+  disagreement: '意见分歧',
+  disagreementHint: '极差 {spread} 分，超过 {threshold} 分',
+  recommendations: {
+    recommend: '推荐 {n}',
+    neutral: '中立 {n}',
+    not_recommend: '不推荐 {n}',
+  },
+  reason: '理由：{reason}',
+  quota: {
+    label: '入选名额：',
+    of: '已入选 {n} / 限额 {quota}',
+    none: '已入选 {n}（本领域不设限额）',
+    reached: '名额已满',
+  },
+  empty: '该批次还没有进入专家评审的申报。',
+  emptyField: '该领域暂无评审结果。',
+  count: '共 {n} 项',
+  actions: {
+    shortlist: '入选',
+    notSelect: '不入选',
+    shortlistOf: '将“{product}”入选',
+    notSelectOf: '将“{product}”标记为不入选',
+  },
+  dialog: {
+    shortlist: '拟入选',
+    notSelect: '不入选',
+    reason: '理由',
+    reasonHint: '理由会记入审计日志，并随决定显示在结果表和导出文件中。',
+    change: '该申报当前为“{from}”，确认后将改为“{to}”。',
+    quota: '本领域：{state}',
+    confirmShortlist: '确认入选',
+    confirmNotSelect: '确认不入选',
+  },
+  decided: {
+    shortlist: '“{product}”已入选。',
+    notSelect: '“{product}”已标记为不入选。',
+  },
+  stage: {
+    heading: '批次进度',
+    current: '当前阶段：{status}',
+    reviewing: '全部申报完成评审（每位分配专家的评审已提交或被豁免）后，即可提交联席会审议。',
+    deliberation: '请为每份已评审的申报作出“入选”或“不入选”的决定；至少入选一项后即可开始公示。',
+    publicity: '公示期内名单已冻结，不能再更改决定。',
+    announced: '结果已公告。',
+    openCalendar: '打开工作日历',
+  },
+  blocked: {
+    reviewsOutstanding: '还有 {n} 份申报未完成评审：每位分配专家的评审都须已提交或被豁免，才能提交审议。',
+    undecided: '还有 {n} 份已评审的申报未作决定：请逐一选择“入选”或“不入选”后再开始公示。',
+    nothingShortlisted: '还没有入选的申报，没有可公示的名单。请至少将一项申报入选。',
+    calendarUnknown: '{year} 年的工作日历尚未录入，无法计算公示期。请先在“工作日历”中录入该年。',
+    invalidTransition: '该批次当前为“{status}”，不能执行此操作。页面已刷新。',
+    quotaReached: '该领域的入选限额为 {quota} 项，已入选 {shortlisted} 项。请先将本领域的其他申报改为不入选。',
+    notInDeliberation: '该批次当前为“{status}”，只有在审议阶段才能作出决定。页面已刷新。',
+  },
 }
 
 const en: typeof zhCN = {
-  title: 'ranking',
+  title: 'Results & deliberation',
+  heading: 'Results & deliberation',
+  back: 'Back to batches',
+  intro:
+    'Expert review results ranked within each field. Scores are anonymous (Expert A, Expert B …), and the letters of one application do not match those of another.',
+  batchMissing: 'This batch cannot be found; it may have been deleted.',
+  notYet: 'This batch has not reached expert review yet, so there are no results.',
+  loadFailed: 'The results could not be loaded.',
+  openResults: 'Results',
+  card: 'See each batch’s ranking per field, download the results and take the shortlist decisions in deliberation. Open a batch’s “Results” from the Batches screen.',
+  rule: {
+    label: 'Aggregation rule',
+    mean: 'Mean',
+    median: 'Median',
+    trimmed_mean: 'Trimmed mean (highest and lowest dropped)',
+    explain: {
+      mean: 'The aggregate is the mean of all submitted totals.',
+      median: 'The aggregate is the median of all submitted totals.',
+      trimmed_mean:
+        'With 5 or more submitted totals, the highest and the lowest are dropped and the rest averaged; with fewer, the plain mean.',
+    },
+  },
+  maxTotal: 'Maximum total',
+  threshold: 'A spread above {n} points (20 % of the maximum) is flagged as a disagreement.',
+  filters: 'Filter the results',
+  field: 'Field',
+  allFields: 'All fields',
+  noField: 'No field given',
+  downloads: 'Download results',
+  downloadCsv: 'Download CSV',
+  downloadXlsx: 'Download Excel',
+  downloadHint: 'Downloads follow the field filter and the interface language; experts stay anonymous.',
+  columns: {
+    rank: 'Rank in field',
+    product: 'Product / organisation',
+    reviews: 'Reviews',
+    totals: 'Expert totals',
+    aggregate: 'Aggregate',
+    spread: 'Spread',
+    recommendations: 'Recommendations',
+    decision: 'Status & decision',
+    actions: 'Deliberation',
+  },
+  rankOf: 'No. {rank}',
+  noRank: 'Not ranked',
+  reviews: {
+    assigned: '{n} assigned',
+    submitted: '{n} submitted',
+    waived: '{n} waived',
+  },
+  expert: 'Expert {letter}',
+  noTotals: 'No submitted scores yet',
+  disagreement: 'Disagreement',
+  disagreementHint: 'Spread {spread} points, above {threshold}',
+  recommendations: {
+    recommend: 'Recommend {n}',
+    neutral: 'Neutral {n}',
+    not_recommend: 'Not recommend {n}',
+  },
+  reason: 'Reason: {reason}',
+  quota: {
+    label: 'Shortlist quota:',
+    of: '{n} shortlisted of a quota of {quota}',
+    none: '{n} shortlisted (no quota in this field)',
+    reached: 'Quota reached',
+  },
+  empty: 'No application of this batch has reached expert review yet.',
+  emptyField: 'No results in this field.',
+  count: '{n} in total',
+  actions: {
+    shortlist: 'Shortlist',
+    notSelect: 'Not select',
+    shortlistOf: 'Shortlist “{product}”',
+    notSelectOf: 'Mark “{product}” not selected',
+  },
+  dialog: {
+    shortlist: 'Shortlist',
+    notSelect: 'Not selected',
+    reason: 'Reason',
+    reasonHint: 'The reason is kept in the audit log and shown with the decision in the results and exports.',
+    change: 'This application is “{from}” now; confirming makes it “{to}”.',
+    quota: 'This field: {state}',
+    confirmShortlist: 'Shortlist',
+    confirmNotSelect: 'Mark not selected',
+  },
+  decided: {
+    shortlist: '“{product}” is shortlisted.',
+    notSelect: '“{product}” is marked not selected.',
+  },
+  stage: {
+    heading: 'Batch progress',
+    current: 'Current stage: {status}',
+    reviewing:
+      'Once every application is fully reviewed (each assigned expert’s review submitted or waived), the batch can go to the joint meeting’s deliberation.',
+    deliberation:
+      'Shortlist or not-select every reviewed application; with at least one shortlisted, publicity can start.',
+    publicity: 'The shortlist is frozen during publicity; decisions can no longer change.',
+    announced: 'The results are announced.',
+    openCalendar: 'Open the working-day calendar',
+  },
+  blocked: {
+    reviewsOutstanding:
+      '{n} application(s) are not fully reviewed yet: every assigned expert’s review must be submitted or waived before deliberation.',
+    undecided:
+      '{n} reviewed application(s) are still undecided: shortlist or not-select each of them before publicity starts.',
+    nothingShortlisted: 'Nothing is shortlisted, so there is nothing to publicise. Shortlist at least one application.',
+    calendarUnknown:
+      'The working-day calendar of {year} is not entered yet, so the publicity window cannot be counted. Enter that year in the working-day calendar first.',
+    invalidTransition: 'This batch is “{status}” now, so this is not possible. The page has been refreshed.',
+    quotaReached:
+      'This field’s shortlist quota is {quota} and {shortlisted} are shortlisted already. Mark another application of the field not selected first.',
+    notInDeliberation: 'This batch is “{status}”; decisions are taken only during deliberation. The page has been refreshed.',
+  },
 }
 
-const problemsZhCN = {} as Record<string, string>
-const problemsEn: typeof problemsZhCN = {}
+const problemsZhCN = {
+  quota_reached: '该领域的入选名额已满。',
+  reviews_outstanding: '尚有申报未完成评审，不能提交审议。',
+  undecided_applications: '尚有已评审的申报未作决定，不能开始公示。',
+  nothing_shortlisted: '还没有入选的申报，不能开始公示。',
+  batch_not_in_deliberation: '该批次不在审议阶段，不能作出决定。',
+} as Record<string, string>
+const problemsEn: typeof problemsZhCN = {
+  quota_reached: 'The shortlist quota of this field is reached.',
+  reviews_outstanding: 'Some applications are not fully reviewed yet, so deliberation cannot start.',
+  undecided_applications: 'Some reviewed applications are still undecided, so publicity cannot start.',
+  nothing_shortlisted: 'Nothing is shortlisted, so publicity cannot start.',
+  batch_not_in_deliberation: 'The batch is not in deliberation, so no decision can be taken.',
+}
 
-export const problemCodes: readonly string[] = []
+export const problemCodes: readonly string[] = [
+  'quota_reached',
+  'reviews_outstanding',
+  'undecided_applications',
+  'nothing_shortlisted',
+  'batch_not_in_deliberation',
+]
 
 export default { zhCN, en, problems: { zhCN: problemsZhCN, en: problemsEn } }
