@@ -1,4 +1,5 @@
-"""`firstset` command line: migrate, load-demo, create-admin, serve, worker, gc-files."""
+"""`firstset` command line: migrate, load-demo, generate-catalogue, create-admin, serve, worker,
+gc-files, rotate-signing-key, verify-certificate."""
 
 from __future__ import annotations
 
@@ -79,6 +80,38 @@ def load_demo(
     typer.echo(
         f"demo data loaded: {added['organizations']} organisations, {added['users']} users, "
         f"{added['applications']} applications added"
+    )
+
+
+@app.command("generate-catalogue")
+def generate_catalogue(
+    products: Annotated[int, typer.Option(min=1, max=2_000_000, help="Awarded products to add.")],
+    seed: Annotated[int, typer.Option(help="Same seed, same names and attributes.")] = 0,
+    other_applications: Annotated[
+        float,
+        typer.Option(min=0, help="Applications that were not awarded, per awarded product."),
+    ] = 1.0,
+    force: Annotated[bool, typer.Option(help="Allow in production settings.")] = False,
+) -> None:
+    """Add a large synthetic catalogue (organisations, batches, applications, awards) for
+    benchmarks. Its certificates are marked synthetic and not signed."""
+    import time
+
+    from api.catalogue.generate import generate_catalogue as generate
+
+    if get_settings().is_production and not force:
+        typer.echo("refusing to add synthetic awards in production (use --force)", err=True)
+        raise typer.Exit(2)
+    started = time.perf_counter()
+    report = asyncio.run(
+        _in_transaction(
+            lambda s: generate(s, products, seed, other_applications=other_applications)
+        )
+    )
+    typer.echo(
+        f"generated {report.products} products, {report.organizations} organisations, "
+        f"{report.batches} batches, {report.applications} applications "
+        f"in {time.perf_counter() - started:.1f} s"
     )
 
 
@@ -186,6 +219,50 @@ def gc_files(
         )
     else:
         typer.echo(f"examined {report.examined} stored files, removed {report.removed} orphaned")
+
+
+@app.command("rotate-signing-key")
+def rotate_signing_key() -> None:
+    """Make a new certificate-signing key the active one; older keys stay published."""
+    from api.awards.signing import key_dir
+    from api.awards.signing import rotate_signing_key as rotate
+
+    async def run(session: AsyncSession) -> tuple[str, str]:
+        key = await rotate(session)
+        return key.key_id, key.public_key
+
+    key_id, public_key = asyncio.run(_in_transaction(run))
+    typer.echo(f"new signing key {key_id} (public key {public_key}); private key in {key_dir()}")
+
+
+@app.command("verify-certificate")
+def verify_certificate(
+    target: Annotated[
+        str, typer.Argument(help="A certificate number, or a certificate JSON file.")
+    ],
+    api: Annotated[
+        str | None, typer.Option(help="Site to fetch from (default: PUBLIC_BASE_URL).")
+    ] = None,
+    keys: Annotated[
+        Path | None, typer.Option(help="The keys JSON (as /certificates/keys serves it).")
+    ] = None,
+) -> None:
+    """Check a certificate's signature against the published keys (offline with two files)."""
+    from api.applications.service import today
+    from api.awards import verification
+
+    try:
+        certificate, published = verification.load_documents(
+            target, api=api or get_settings().public_base_url, keys_file=keys
+        )
+        result = verification.verify_certificate(certificate, published, on=today())
+    except verification.CannotVerify as exc:
+        typer.echo(f"cannot verify: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    except verification.VerificationFailed as exc:
+        typer.echo(f"INVALID: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(verification.describe(result))
 
 
 def openapi_document() -> str:

@@ -82,10 +82,21 @@ class Settings(BaseSettings):
     attachment_max_bytes: int = Field(
         20 * 1024 * 1024, gt=0, description="Largest attachment accepted, in bytes (20 MiB)."
     )
+    public_base_url: str = Field(
+        "http://127.0.0.1:8000",
+        description="Public address of the site, printed on certificates (verification QR code).",
+    )
+    signing_key_dir: Path | None = Field(
+        None,
+        description="Where the certificate-signing private keys (<key_id>.pem, mode 0600) "
+        "live; unset: var_dir/keys.",
+    )
 
     @model_validator(mode="after")
     def _normalise(self) -> Settings:
         self.var_dir = self.var_dir.resolve()
+        if self.signing_key_dir is None:
+            self.signing_key_dir = self.var_dir / "keys"
         return self
 
     @property

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Idempotent set-up of everything the run and test commands need.
 #   scripts/setup.sh          Python venv + dependencies, frontend dependencies + build
-#   scripts/setup.sh --test   also the browser and CJK fonts the end-to-end tests use
+#   scripts/setup.sh --test   also the browser and CJK fonts the end-to-end tests use, and the
+#                             PDF and QR-code tools of the certificate tests
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -45,8 +46,10 @@ apt_install() {
     --no-install-recommends "${missing[@]}"
 }
 if command -v apt-get >/dev/null 2>&1; then
-  apt_install fonts-noto-cjk
-  $want_test_tools && apt_install chromium
+  # WeasyPrint renders the certificate PDFs with Pango; the CJK fonts are their typeface.
+  apt_install fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
+  # poppler-utils (pdftotext, pdftoppm) and zbar-tools (zbarimg) check the certificate PDFs.
+  $want_test_tools && apt_install chromium poppler-utils zbar-tools
 fi
 
 # --- Frontend ---------------------------------------------------------------

@@ -15,7 +15,6 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from api.attachments import service
-from api.models import Attachment, Objection
 from api.storage import BlobStorage
 
 # Far longer than any upload takes, so a blob whose row is about to be committed is never
@@ -71,15 +70,11 @@ async def _sweep(
 ) -> None:
     # A first look without locks rules out the many blobs in use; only the rest are locked.
     async with sessions() as session:
-        referenced = set(
-            await session.scalars(
-                select(Attachment.sha256).where(Attachment.sha256.in_(candidates)).distinct()
+        referenced: set[str | None] = set()
+        for column in service.BLOB_REFERENCES:
+            referenced |= set(
+                await session.scalars(select(column).where(column.in_(candidates)).distinct())
             )
-        ) | set(
-            await session.scalars(
-                select(Objection.evidence_sha256).where(Objection.evidence_sha256.in_(candidates))
-            )
-        )
     for sha256 in candidates:
         if sha256 in referenced:
             continue

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import anyio
-from sqlalchemy import exists, func, select
+from sqlalchemy import exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.applications import access
@@ -19,7 +19,7 @@ from api.attachments import sniff
 from api.attachments.form_reader import FormReader, MultipartError, PartInfo, boundary_of
 from api.audit import service as audit
 from api.errors import NotFound, PayloadTooLarge, UnsupportedMediaType, field_error
-from api.models import Application, Attachment, AttachmentKind, Objection
+from api.models import Application, Attachment, AttachmentKind, Award, Objection
 from api.permissions import Principal
 from api.storage import CHUNK_BYTES, BlobStorage
 
@@ -340,20 +340,19 @@ async def delete_attachment(
     await delete_blob_if_unused(session, storage, attachment.sha256)
 
 
+# Every column that refers to a stored blob: a blob none of them names is an orphan.
+BLOB_REFERENCES = (Attachment.sha256, Objection.evidence_sha256, Award.pdf_sha256)
+
+
 async def delete_blob_if_unused(session: AsyncSession, storage: BlobStorage, sha256: str) -> bool:
-    """Delete the blob unless an attachment or an objection's evidence references it; True
-    when it was deleted.
+    """Delete the blob unless an attachment, an objection's evidence or a certificate PDF
+    references it; True when it was deleted.
 
     Takes the blob's lock for the rest of the caller's transaction, so an upload of the same
     bytes either committed its row before the check or stores the blob anew after it.
     """
     await _lock_blob(session, sha256)
-    if await session.scalar(
-        select(
-            exists().where(Attachment.sha256 == sha256)
-            | exists().where(Objection.evidence_sha256 == sha256)
-        )
-    ):
+    if await session.scalar(select(or_(*(exists().where(c == sha256) for c in BLOB_REFERENCES)))):
         return False
     await storage.delete(sha256)
     return True

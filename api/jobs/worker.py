@@ -1,5 +1,5 @@
-"""The background worker process. Jobs arrive with later features; until then it idles,
-checking the database, and stops cleanly on SIGINT/SIGTERM."""
+"""The background worker process: polls the database, issues pending award certificates, and
+stops cleanly on SIGINT/SIGTERM. (procrastinate takes over the jobs later.)"""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import signal
 import structlog
 from sqlalchemy import text
 
+from api.awards import service as awards
 from api.config import get_settings
 from api.db import database
 from api.logs import configure_logging
@@ -17,6 +18,19 @@ from api.logs import configure_logging
 log = structlog.get_logger("api.worker")
 
 POLL_SECONDS = 5.0
+
+
+async def _issue_awards() -> None:
+    """Certificates of announced awards that are not issued yet (normally the announcement has
+    issued them already; this catches anything left behind)."""
+    try:
+        async with database.sessionmaker() as session, session.begin():
+            issued = await awards.process_award_events(session, wait=False)
+    except Exception:  # logged, retried on the next poll; the worker keeps running
+        log.exception("worker_awards_failed")
+        return
+    if issued:
+        log.info("awards_issued", count=issued)
 
 
 async def run_worker(*, once: bool = False) -> None:
@@ -34,6 +48,8 @@ async def run_worker(*, once: bool = False) -> None:
                     await conn.execute(text("SELECT 1"))
             except Exception as exc:  # the database may be restarting; keep waiting
                 log.warning("worker_database_unavailable", error=type(exc).__name__)
+            else:
+                await _issue_awards()
             if once:
                 break
             with contextlib.suppress(TimeoutError):

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.applications import service as applications
 from api.audit import service as audit
+from api.awards import service as awards
 from api.calendar import service as calendar
 from api.errors import Conflict, NotFound
 from api.events import service as events
@@ -198,6 +199,8 @@ async def announce(session: AsyncSession, actor: Principal, batch: Batch) -> Non
                 "awarded_on": awarded_on,
             },
         )
+    # Certificates are issued in the same transaction, so they exist as soon as it commits.
+    await awards.process_award_events(session, actor)
 
 
 # --- the public notice -----------------------------------------------------------------------
