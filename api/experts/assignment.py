@@ -400,7 +400,7 @@ async def run_draw(
     ensure_reviewing(batch)
     state = await load_state(session, batch)
     apps, experts = state.inputs()
-    seed = secrets.randbits(63) if seed is None else seed
+    seed = secrets.randbits(53) if seed is None else seed
     result = algorithm.draw(apps, experts, cap=batch.max_assignments_per_expert, seed=seed)
     row = AssignmentDraw(
         batch_id=batch.id,

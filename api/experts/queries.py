@@ -32,7 +32,9 @@ from api.models import (
     ExpertConflict,
     ExpertProfile,
     Organization,
+    Review,
     ReviewAssignment,
+    ReviewStatus,
     User,
 )
 from api.organizations.schemas import OrganizationRef
@@ -284,7 +286,14 @@ async def list_assignments(
     return (await session.execute(stmt.limit(limit))).all()
 
 
-OwnRow = Row[ReviewAssignment, Batch, ExpertAttestation | None, Application, Organization]
+OwnRow = Row[
+    ReviewAssignment,
+    Batch,
+    ExpertAttestation | None,
+    Application,
+    Organization,
+    ReviewStatus | None,
+]
 
 
 async def own_assignments(
@@ -297,8 +306,9 @@ async def own_assignments(
 ) -> Sequence[OwnRow]:
     """The expert's active assignments, newest first."""
     stmt = (
-        select(ReviewAssignment, Batch, ExpertAttestation, Application, Organization)
+        select(ReviewAssignment, Batch, ExpertAttestation, Application, Organization, Review.status)
         .join(Batch, Batch.id == ReviewAssignment.batch_id)
+        .outerjoin(Review, Review.assignment_id == ReviewAssignment.id)
         .join(Application, Application.id == ReviewAssignment.application_id)
         .join(Organization, Organization.id == Application.organization_id)
         .outerjoin(
@@ -322,8 +332,9 @@ async def own_assignments(
 
 def own_assignment_read(row: OwnRow) -> OwnAssignment:
     """The application stays hidden until the batch's statement is signed."""
-    assignment, batch, attestation, application, org = row
+    assignment, batch, attestation, application, org, review_status = row
     return OwnAssignment(
+        review_status=review_status,
         id=assignment.id,
         batch=BatchBrief(
             id=batch.id,

@@ -14,6 +14,7 @@ from api.models import (
     AssignmentSource,
     AssignmentStatus,
     BatchStatus,
+    ReviewStatus,
 )
 from api.organizations.schemas import OrganizationRef
 from api.taxonomy.data import FIELD_LABELS
@@ -231,8 +232,9 @@ class AttestationRead(BaseModel):
 class DrawRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
+    # Below 2**53: a seed must survive JSON numbers in every client (JavaScript's doubles).
     seed: int | None = Field(
-        None, ge=0, le=2**63 - 1, description="Replays a draw; drawn at random when left out."
+        None, ge=0, le=2**53 - 1, description="Replays a draw; drawn at random when left out."
     )
 
 
@@ -383,6 +385,9 @@ class OwnAssignment(BaseModel):
     attested: bool
     assigned_at: datetime
     application: OwnApplication | None
+    review_status: ReviewStatus | None = Field(
+        None, description="The expert's own review of it; null until first opened."
+    )
 
 
 class OwnAssignmentEnded(BaseModel):

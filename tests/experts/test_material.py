@@ -95,6 +95,7 @@ async def test_material_opens_only_to_an_assigned_expert_who_signed(
             "attested": False,
             "assigned_at": own[0]["assigned_at"],
             "application": None,
+            "review_status": None,
         }
     ]
 

@@ -41,10 +41,16 @@ async def test_first_read_creates_an_empty_draft_with_the_rubric(
     panel = await make_panel(db, batch, experts=1)
     client = await login_as(panel.experts[0])
 
+    def listed_status(page: dict) -> object:
+        (own,) = [a for a in page["items"] if a["id"] == str(panel.assignments[0].id)]
+        return own["review_status"]
+
+    assert listed_status((await client.get("/api/v1/expert/assignments")).json()) is None
     response = await client.get(review_url(panel.assignments[0]))
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["status"] == "draft"
+    assert listed_status((await client.get("/api/v1/expert/assignments")).json()) == "draft"
     assert body["scores"] == {}
     assert body["total"] is None
     assert body["version"] == 1
