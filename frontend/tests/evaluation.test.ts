@@ -13,6 +13,7 @@ import {
   formProblems,
   fromScaled,
   isDirty,
+  listedProgress,
   reviewProgress,
   scoreProblem,
   toScaled,
@@ -123,6 +124,12 @@ describe('scores', () => {
     expect(reviewProgress({ ...base, scores: { a: '1' } })).toBe('draft')
     expect(reviewProgress({ ...base, status: 'submitted', version: 3 })).toBe('submitted')
     expect(reviewProgress({ ...base, status: 'waived' })).toBe('waived')
+  })
+
+  it('reads the list: a review never opened is not started', () => {
+    expect(listedProgress(null)).toBe('not_started')
+    expect(listedProgress('draft')).toBe('draft')
+    expect(listedProgress('submitted')).toBe('submitted')
   })
 })
 

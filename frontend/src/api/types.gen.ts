@@ -578,6 +578,162 @@ export type AvailabilityWrite = {
 };
 
 /**
+ * AwardRead
+ */
+export type AwardRead = {
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Number
+     */
+    number: string;
+    status: CertificateStatus;
+    status_label: Term;
+    /**
+     * Application Id
+     */
+    application_id: string;
+    /**
+     * Batch Id
+     */
+    batch_id: string;
+    /**
+     * Organization Id
+     */
+    organization_id: string;
+    /**
+     * Organization Name Zh
+     */
+    organization_name_zh: string;
+    /**
+     * Product Name Zh
+     */
+    product_name_zh: string;
+    /**
+     * Issued At
+     */
+    issued_at: string;
+    /**
+     * Valid Until
+     */
+    valid_until: string;
+    /**
+     * Revoked At
+     */
+    revoked_at: string | null;
+    /**
+     * Sequence
+     */
+    sequence: number;
+    /**
+     * Payload
+     */
+    payload: {
+        [key: string]: string;
+    };
+    /**
+     * Signature
+     */
+    signature: string;
+    /**
+     * Key Id
+     */
+    key_id: string;
+    /**
+     * Revoked Reason
+     */
+    revoked_reason: string | null;
+    /**
+     * Revoked By
+     */
+    revoked_by: string | null;
+    /**
+     * Pdf Rendered
+     *
+     * A PDF is cached for the current revocation state.
+     */
+    pdf_rendered: boolean;
+    /**
+     * Verify Url
+     */
+    verify_url: string;
+    /**
+     * Pdf Url
+     */
+    pdf_url: string;
+    /**
+     * Created At
+     */
+    created_at: string;
+    /**
+     * Updated At
+     */
+    updated_at: string;
+};
+
+/**
+ * AwardRevoke
+ */
+export type AwardRevoke = {
+    /**
+     * Reason
+     *
+     * Why the certificate is revoked (10–2000 characters).
+     */
+    reason: string;
+};
+
+/**
+ * AwardSummary
+ */
+export type AwardSummary = {
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Number
+     */
+    number: string;
+    status: CertificateStatus;
+    status_label: Term;
+    /**
+     * Application Id
+     */
+    application_id: string;
+    /**
+     * Batch Id
+     */
+    batch_id: string;
+    /**
+     * Organization Id
+     */
+    organization_id: string;
+    /**
+     * Organization Name Zh
+     */
+    organization_name_zh: string;
+    /**
+     * Product Name Zh
+     */
+    product_name_zh: string;
+    /**
+     * Issued At
+     */
+    issued_at: string;
+    /**
+     * Valid Until
+     */
+    valid_until: string;
+    /**
+     * Revoked At
+     */
+    revoked_at: string | null;
+};
+
+/**
  * BatchAction
  */
 export type BatchAction = 'open' | 'close' | 'start-review' | 'start-deliberation' | 'start-publicity' | 'announce' | 'archive';
@@ -745,6 +901,16 @@ export type BatchRead = {
      */
     reviewers_per_application: number;
     status: BatchStatus;
+    /**
+     * Publicity Starts On
+     *
+     * Set when publicity starts.
+     */
+    publicity_starts_on?: string | null;
+    /**
+     * Publicity Ends On
+     */
+    publicity_ends_on?: string | null;
     /**
      * Accepting Applications
      *
@@ -959,6 +1125,113 @@ export type CalendarYearRead = {
      */
     updated_at: string;
 };
+
+/**
+ * CertificateDetails
+ *
+ * Labels for display, outside the signature (the signed facts are in `payload`).
+ */
+export type CertificateDetails = {
+    /**
+     * Organization Name Zh
+     */
+    organization_name_zh: string;
+    /**
+     * Organization Name En
+     */
+    organization_name_en: string | null;
+    /**
+     * Product Name Zh
+     */
+    product_name_zh: string;
+    /**
+     * Product Name En
+     */
+    product_name_en: string | null;
+    /**
+     * Model Spec
+     */
+    model_spec: string | null;
+    field: Term | null;
+    level: Term | null;
+    /**
+     * Batch Year
+     */
+    batch_year: number;
+    /**
+     * Batch Sequence
+     */
+    batch_sequence: number;
+};
+
+/**
+ * CertificatePublic
+ */
+export type CertificatePublic = {
+    /**
+     * Number
+     */
+    number: string;
+    /**
+     * `revoked` wins; `expired` once today (Asia/Shanghai) is after valid_until.
+     */
+    status: CertificateStatus;
+    status_label: Term;
+    /**
+     * Issued At
+     */
+    issued_at: string;
+    /**
+     * Valid Until
+     */
+    valid_until: string;
+    /**
+     * Revoked At
+     */
+    revoked_at: string | null;
+    /**
+     * Revoked Reason
+     */
+    revoked_reason: string | null;
+    /**
+     * Payload
+     *
+     * The signed facts. The signature covers their canonical JSON: UTF-8, keys sorted, no insignificant whitespace, non-ASCII as is (RFC 8785 for this flat object of strings).
+     */
+    payload: {
+        [key: string]: string;
+    };
+    /**
+     * Signature
+     *
+     * Ed25519 signature of the canonical payload, base64.
+     */
+    signature: string;
+    /**
+     * Key Id
+     *
+     * The key in GET /api/v1/certificates/keys that signed it.
+     */
+    key_id: string;
+    /**
+     * Algorithm
+     */
+    algorithm: string;
+    /**
+     * Verify Url
+     */
+    verify_url: string;
+    /**
+     * Pdf Url
+     */
+    pdf_url: string;
+    details: CertificateDetails;
+};
+
+/**
+ * CertificateStatus
+ */
+export type CertificateStatus = 'valid' | 'expired' | 'revoked';
 
 /**
  * CheckStep
@@ -1748,6 +2021,18 @@ export type IpStatus = 'granted' | 'pending';
 export type IpType = 'invention_patent' | 'utility_model' | 'design_patent' | 'software_copyright' | 'ic_layout';
 
 /**
+ * IssueResult
+ */
+export type IssueResult = {
+    /**
+     * Issued
+     *
+     * Certificates issued by this run.
+     */
+    issued: number;
+};
+
+/**
  * Licence
  */
 export type Licence = {
@@ -2005,6 +2290,12 @@ export type ObjectionRead = {
      */
     resolved_by: string | null;
     /**
+     * Resolved By Name
+     *
+     * The admin who resolved it.
+     */
+    resolved_by_name?: string | null;
+    /**
      * Resolved At
      */
     resolved_at: string | null;
@@ -2055,9 +2346,17 @@ export type ObjectionSummary = {
      */
     product_name_zh: string;
     /**
+     * Product Name En
+     */
+    product_name_en: string | null;
+    /**
      * Organization Name Zh
      */
     organization_name_zh: string;
+    /**
+     * Organization Name En
+     */
+    organization_name_en: string | null;
     /**
      * Objector Name
      */
@@ -2221,6 +2520,10 @@ export type OwnAssignment = {
      */
     assigned_at: string;
     application: OwnApplication | null;
+    /**
+     * The expert's own review of it; null until first opened.
+     */
+    review_status?: ReviewStatus | null;
 };
 
 /**
@@ -2294,6 +2597,22 @@ export type PageAuditRead = {
      * Items
      */
     items: Array<AuditRead>;
+    /**
+     * Next
+     *
+     * Cursor of the next page; null on the last page.
+     */
+    next?: string | null;
+};
+
+/**
+ * Page[AwardSummary]
+ */
+export type PageAwardSummary = {
+    /**
+     * Items
+     */
+    items: Array<AwardSummary>;
     /**
      * Next
      *
@@ -2454,6 +2773,48 @@ export type Problem = {
  * ProductType
  */
 export type ProductType = 'complete_machine' | 'core_component' | 'control_system' | 'basic_material' | 'software';
+
+/**
+ * PublicKey
+ */
+export type PublicKey = {
+    /**
+     * Key Id
+     */
+    key_id: string;
+    /**
+     * Algorithm
+     *
+     * Always `Ed25519`.
+     */
+    algorithm: string;
+    /**
+     * Public Key
+     *
+     * The raw 32-byte public key, base64.
+     */
+    public_key: string;
+    /**
+     * Created At
+     */
+    created_at: string;
+    /**
+     * Retired At
+     *
+     * Set once a newer key took over; certificates it signed still verify.
+     */
+    retired_at: string | null;
+};
+
+/**
+ * PublicKeys
+ */
+export type PublicKeys = {
+    /**
+     * Keys
+     */
+    keys: Array<PublicKey>;
+};
 
 /**
  * PublicityBatch
@@ -7194,6 +7555,269 @@ export type PublicityDismissObjectionResponses = {
 };
 
 export type PublicityDismissObjectionResponse = PublicityDismissObjectionResponses[keyof PublicityDismissObjectionResponses];
+
+export type AwardsListKeysData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/v1/certificates/keys';
+};
+
+export type AwardsListKeysResponses = {
+    /**
+     * Successful Response
+     */
+    200: PublicKeys;
+};
+
+export type AwardsListKeysResponse = AwardsListKeysResponses[keyof AwardsListKeysResponses];
+
+export type AwardsGetCertificateData = {
+    body?: never;
+    path: {
+        /**
+         * Number
+         *
+         * Certificate number, BJSTT-<year>-<batch>-<sequence>.
+         */
+        number: string;
+    };
+    query?: never;
+    url: '/api/v1/certificates/{number}';
+};
+
+export type AwardsGetCertificateErrors = {
+    /**
+     * Not Found
+     */
+    404: Problem;
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+};
+
+export type AwardsGetCertificateError = AwardsGetCertificateErrors[keyof AwardsGetCertificateErrors];
+
+export type AwardsGetCertificateResponses = {
+    /**
+     * Successful Response
+     */
+    200: CertificatePublic;
+};
+
+export type AwardsGetCertificateResponse = AwardsGetCertificateResponses[keyof AwardsGetCertificateResponses];
+
+export type AwardsGetCertificatePdfData = {
+    body?: never;
+    path: {
+        /**
+         * Number
+         *
+         * Certificate number, BJSTT-<year>-<batch>-<sequence>.
+         */
+        number: string;
+    };
+    query?: never;
+    url: '/api/v1/certificates/{number}/pdf';
+};
+
+export type AwardsGetCertificatePdfErrors = {
+    /**
+     * Not Found
+     */
+    404: Problem;
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+};
+
+export type AwardsGetCertificatePdfError = AwardsGetCertificatePdfErrors[keyof AwardsGetCertificatePdfErrors];
+
+export type AwardsGetCertificatePdfResponses = {
+    /**
+     * The certificate as a PDF (A4 landscape), shown inline.
+     */
+    200: Blob | File;
+};
+
+export type AwardsGetCertificatePdfResponse = AwardsGetCertificatePdfResponses[keyof AwardsGetCertificatePdfResponses];
+
+export type AwardsListAwardsData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Batch Id
+         */
+        batch_id?: string | null;
+        /**
+         * Status
+         */
+        status?: Array<CertificateStatus>;
+        /**
+         * Limit
+         *
+         * Items per page (≤ 100).
+         */
+        limit?: number;
+        /**
+         * Cursor
+         *
+         * The `next` value of the previous page.
+         */
+        cursor?: string | null;
+    };
+    url: '/api/v1/awards';
+};
+
+export type AwardsListAwardsErrors = {
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+};
+
+export type AwardsListAwardsError = AwardsListAwardsErrors[keyof AwardsListAwardsErrors];
+
+export type AwardsListAwardsResponses = {
+    /**
+     * Successful Response
+     */
+    200: PageAwardSummary;
+};
+
+export type AwardsListAwardsResponse = AwardsListAwardsResponses[keyof AwardsListAwardsResponses];
+
+export type AwardsIssueAwardsData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/v1/awards/issue';
+};
+
+export type AwardsIssueAwardsErrors = {
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
+     * Service Unavailable
+     */
+    503: Problem;
+};
+
+export type AwardsIssueAwardsError = AwardsIssueAwardsErrors[keyof AwardsIssueAwardsErrors];
+
+export type AwardsIssueAwardsResponses = {
+    /**
+     * Successful Response
+     */
+    200: IssueResult;
+};
+
+export type AwardsIssueAwardsResponse = AwardsIssueAwardsResponses[keyof AwardsIssueAwardsResponses];
+
+export type AwardsGetAwardData = {
+    body?: never;
+    path: {
+        /**
+         * Award Id
+         */
+        award_id: string;
+    };
+    query?: never;
+    url: '/api/v1/awards/{award_id}';
+};
+
+export type AwardsGetAwardErrors = {
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
+     * Not Found
+     */
+    404: Problem;
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+};
+
+export type AwardsGetAwardError = AwardsGetAwardErrors[keyof AwardsGetAwardErrors];
+
+export type AwardsGetAwardResponses = {
+    /**
+     * Successful Response
+     */
+    200: AwardRead;
+};
+
+export type AwardsGetAwardResponse = AwardsGetAwardResponses[keyof AwardsGetAwardResponses];
+
+export type AwardsRevokeAwardData = {
+    body: AwardRevoke;
+    path: {
+        /**
+         * Award Id
+         */
+        award_id: string;
+    };
+    query?: never;
+    url: '/api/v1/awards/{award_id}/revoke';
+};
+
+export type AwardsRevokeAwardErrors = {
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
+     * Not Found
+     */
+    404: Problem;
+    /**
+     * Conflict
+     */
+    409: Problem;
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+};
+
+export type AwardsRevokeAwardError = AwardsRevokeAwardErrors[keyof AwardsRevokeAwardErrors];
+
+export type AwardsRevokeAwardResponses = {
+    /**
+     * Successful Response
+     */
+    200: AwardRead;
+};
+
+export type AwardsRevokeAwardResponse = AwardsRevokeAwardResponses[keyof AwardsRevokeAwardResponses];
 
 export type OpsHealthzData = {
     body?: never;

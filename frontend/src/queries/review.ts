@@ -3,7 +3,7 @@
  * tab cannot silently overwrite the first), submission; and the admin's view of a batch's
  * reviews with waive and reopen.
  */
-import { QueryClient, useMutation, useQueries, useQuery, useQueryClient } from '@tanstack/vue-query'
+import { QueryClient, useMutation, useQuery, useQueryClient } from '@tanstack/vue-query'
 import { computed, type Ref } from 'vue'
 
 import {
@@ -47,19 +47,6 @@ export function useOwnReview(assignmentId: Ref<string>) {
  * The reviews of several assignments (the expert's list shows how far each one is). Reading a
  * review opens an empty draft the first time — the API has no lighter way to ask.
  */
-export function useOwnReviews(assignmentIds: Ref<string[]>) {
-  return useQueries({
-    queries: computed(() =>
-      assignmentIds.value.map((id) => ({
-        queryKey: queryKeys.evaluation.ownReview(id),
-        queryFn: () => fetchOwnReview(id),
-        staleTime: 0,
-        meta: LOCAL_ERRORS,
-      })),
-    ),
-  })
-}
-
 function cachedEtag(queryClient: QueryClient, assignmentId: string): string | null {
   return (
     queryClient.getQueryData<VersionedReview>(queryKeys.evaluation.ownReview(assignmentId))?.etag ?? null

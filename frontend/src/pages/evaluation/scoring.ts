@@ -149,6 +149,11 @@ export function formProblems(
 /** How far the expert is with a review, as the assignment list shows it. */
 export type ReviewProgress = 'not_started' | ReviewStatus
 
+/** The list's `review_status`: null until the expert first opens the review. */
+export function listedProgress(status: ReviewStatus | null): ReviewProgress {
+  return status ?? 'not_started'
+}
+
 /** A draft nobody saved yet (version 1, nothing in it) has not been started. */
 export function reviewProgress(review: Pick<ReviewRead, 'status' | 'version' | 'scores' | 'comment' | 'recommendation'>): ReviewProgress {
   if (review.status !== 'draft') return review.status
