@@ -43,3 +43,6 @@ def configure_logging(level: str = "INFO", json: bool = True) -> None:
     for name in ("uvicorn", "uvicorn.error"):
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True
+    # PDF rendering narrates every step and font subset at INFO: only its problems are news.
+    for name in ("weasyprint", "fontTools"):
+        logging.getLogger(name).setLevel(max(logging.WARNING, root.level))
