@@ -1,5 +1,5 @@
-"""`firstset` command line: migrate, load-demo, create-admin, serve, worker, gc-files,
-rotate-signing-key, verify-certificate."""
+"""`firstset` command line: migrate, load-demo, generate-catalogue, create-admin, serve, worker,
+gc-files, rotate-signing-key, verify-certificate."""
 
 from __future__ import annotations
 
@@ -80,6 +80,38 @@ def load_demo(
     typer.echo(
         f"demo data loaded: {added['organizations']} organisations, {added['users']} users, "
         f"{added['applications']} applications added"
+    )
+
+
+@app.command("generate-catalogue")
+def generate_catalogue(
+    products: Annotated[int, typer.Option(min=1, max=2_000_000, help="Awarded products to add.")],
+    seed: Annotated[int, typer.Option(help="Same seed, same names and attributes.")] = 0,
+    other_applications: Annotated[
+        float,
+        typer.Option(min=0, help="Applications that were not awarded, per awarded product."),
+    ] = 1.0,
+    force: Annotated[bool, typer.Option(help="Allow in production settings.")] = False,
+) -> None:
+    """Add a large synthetic catalogue (organisations, batches, applications, awards) for
+    benchmarks. Its certificates are marked synthetic and not signed."""
+    import time
+
+    from api.catalogue.generate import generate_catalogue as generate
+
+    if get_settings().is_production and not force:
+        typer.echo("refusing to add synthetic awards in production (use --force)", err=True)
+        raise typer.Exit(2)
+    started = time.perf_counter()
+    report = asyncio.run(
+        _in_transaction(
+            lambda s: generate(s, products, seed, other_applications=other_applications)
+        )
+    )
+    typer.echo(
+        f"generated {report.products} products, {report.organizations} organisations, "
+        f"{report.batches} batches, {report.applications} applications "
+        f"in {time.perf_counter() - started:.1f} s"
     )
 
 

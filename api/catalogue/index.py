@@ -51,16 +51,18 @@ async def index_award(session: AsyncSession, award: Award, kind: CatalogueChange
         "issued_at": award.issued_at,
         "valid_until": award.valid_until,
         "revoked_at": award.revoked_at,
-        "search_vector": search_document(
-            application.product_name_zh,
-            application.product_name_en,
-            application.model_spec,
-            application.summary_zh,
-            application.summary_en,
-            organization.name_zh,
-            organization.name_en,
-        ),
     }
+    document = search_document(
+        application.product_name_zh,
+        application.product_name_en,
+        application.model_spec,
+        application.summary_zh,
+        application.summary_en,
+        organization.name_zh,
+        organization.name_en,
+    )
+    values["search_text"] = document.text
+    values["search_vector"] = document.vector_expression()
     stmt = insert(CatalogueEntry).values(**values)
     await session.execute(
         stmt.on_conflict_do_update(
@@ -68,8 +70,20 @@ async def index_award(session: AsyncSession, award: Award, kind: CatalogueChange
             set_={k: stmt.excluded[k] for k in values if k != "award_id"},
         )
     )
+    await lock_change_feed(session)
     session.add(CatalogueChange(award_id=award.id, kind=kind))
     await session.flush()
+
+
+# Any constant: the key of the transaction-level lock that orders catalogue changes.
+CHANGE_FEED_LOCK = 0x46535443  # "FSTC"
+
+
+async def lock_change_feed(session: AsyncSession) -> None:
+    """Changes take their ids in one transaction at a time, holding this lock until commit, so
+    they become visible in id order: a reader of the change feed (or of the catalogue version)
+    never sees id n + 1 while id n is still to come, and a cursor never skips a change."""
+    await session.execute(select(func.pg_advisory_xact_lock(CHANGE_FEED_LOCK)))
 
 
 async def catalogue_version(session: AsyncSession) -> int:

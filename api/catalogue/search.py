@@ -1,13 +1,156 @@
-"""Catalogue search (DESIGN §5). Not yet: CJK bigrams — until then the document is the plain
-`simple` configuration over the searchable text."""
+"""Catalogue search (DESIGN §5): an n-gram `tsvector` finds candidates through its GIN index,
+and an ILIKE over the stored search text decides, so that results equal a case-insensitive
+substring match exactly.
+
+Text is NFKC-normalised (full-width letters, digits and punctuation become their ASCII forms) and
+lower-cased, then cut into runs of Han characters and runs of ASCII letters and digits. Each run
+is indexed as overlapping n-grams — bigrams for Han (as Lucene's CJKBigramFilter and MySQL's
+ngram parser do), trigrams for Latin, because Latin bigrams are too common to narrow anything —
+and, where fewer than n characters are left at the end of a run, as the run's suffixes. The
+lexeme at character offset i gets position i + 1, so consecutive n-grams sit one apart.
+
+A query is cut the same way. Every Han or Latin fragment of it lies inside one run of any text
+that contains the query, so its n-grams are lexemes of that text at consecutive positions: a
+fragment of at least n characters becomes a phrase of its n-grams (`<->`), a shorter one a
+prefix (`:*`) that an n-gram or a suffix starting there always matches. The candidate set is
+therefore a superset of the substring matches, and the ILIKE re-check removes the rest — an
+exact result by construction, whatever the tokens (punctuation, a Latin fragment inside a word
+such as "ech" in "etcher", Han and Latin mixed).
+
+PostgreSQL keeps at most 256 positions per lexeme and none past 16383; a text that would need
+more carries a marker lexeme that every query accepts, so it is always re-checked instead of
+being missed by a truncated phrase.
+"""
 
 from __future__ import annotations
 
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import Text, cast, literal
+from sqlalchemy.dialects.postgresql import TSQUERY, TSVECTOR
+
+# CJK unified ideographs (with extension A, the compatibility block and extensions B–H) and 〇.
+_HAN = "\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U000323af"
+_RUN = re.compile(f"[a-z0-9]+|[{_HAN}]+")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_LIKE_SPECIAL = re.compile(r"([\\%_])")
+
+HAN_N = 2
+LATIN_N = 3
+MAX_POSITION = 16383  # PostgreSQL clamps tsvector positions here
+MAX_POSITIONS_PER_LEXEME = 256  # and drops positions past this many
+OVERFLOW = "_overflow_"  # never an n-gram: those hold only [a-z0-9] and Han
+# Fields of the search text are joined by a newline, which a query never contains (control
+# characters become spaces), so no match spans two fields.
+SEPARATOR = "\n"
 
 
-def search_document(*texts: str | None) -> Any:
-    """The `tsvector` expression stored in `catalogue_entry.search_vector`."""
-    return func.to_tsvector("simple", " ".join(t for t in texts if t))
+def normalize(text: str) -> str:
+    return unicodedata.normalize("NFKC", text)
+
+
+def _fold(text: str) -> str:
+    """Lower-case, one character for one, so offsets stay those of the text. Only 'İ' lowers to
+    two characters; its first is the 'i' PostgreSQL's ILIKE also compares it as."""
+    folded = text.lower()
+    if len(folded) == len(text):
+        return folded
+    return "".join(ch.lower()[0] for ch in text)
+
+
+def _n(run: str) -> int:
+    return LATIN_N if run[0] < "\x80" else HAN_N
+
+
+def search_text(*texts: str | None) -> str:
+    """The searchable text stored with each entry: the given fields, normalised."""
+    return normalize(SEPARATOR.join(t for t in texts if t is not None))
+
+
+def vector_literal(text: str) -> str:
+    """The `tsvector` (input syntax) of an already normalised search text. A lexeme may appear
+    once per position; PostgreSQL's input merges them."""
+    lexemes: list[str] = []
+    grams: list[str] = []
+    for match in _RUN.finditer(_fold(text)):
+        run, start = match.group(), match.start() + 1
+        n = _n(run)
+        run_grams = [run[i : i + n] for i in range(len(run))]
+        grams += run_grams
+        lexemes += [f"'{g}':{p}" for p, g in enumerate(run_grams, start)]
+    if len(text) > MAX_POSITION or (
+        len(grams) > MAX_POSITIONS_PER_LEXEME
+        and max(Counter(grams).values()) > MAX_POSITIONS_PER_LEXEME
+    ):
+        lexemes.append(f"'{OVERFLOW}'")
+    return " ".join(lexemes)
+
+
+@dataclass(frozen=True)
+class SearchDocument:
+    text: str
+    vector: str
+
+    def vector_expression(self) -> Any:
+        return cast(cast(literal(self.vector), Text), TSVECTOR)
+
+
+def search_document(*texts: str | None) -> SearchDocument:
+    """The `search_text` and `search_vector` of a catalogue entry, from its searchable fields in
+    a fixed order (names, model, summaries, organisation names)."""
+    text = search_text(*texts)
+    return SearchDocument(text=text, vector=vector_literal(text))
+
+
+# --- queries ---------------------------------------------------------------------------------
+
+
+class EmptyQuery(ValueError):
+    """Nothing is left of the query once normalised."""
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    text: str  # normalised; what the ILIKE looks for
+    tsquery: str | None  # candidates from the index; None: the ILIKE scans alone
+
+    @property
+    def like_pattern(self) -> str:
+        return "%" + _LIKE_SPECIAL.sub(r"\\\1", self.text) + "%"
+
+    def tsquery_expression(self) -> Any:
+        return cast(cast(literal(self.tsquery), Text), TSQUERY)
+
+
+def normalize_query(q: str) -> str:
+    text = _CONTROL.sub(" ", normalize(q)).strip()
+    if not text:
+        raise EmptyQuery(q)
+    return text
+
+
+def parse_query(q: str) -> SearchQuery:
+    text = normalize_query(q)
+    phrases: list[str] = []
+    prefixes: list[tuple[int, int, str]] = []
+    for match in _RUN.finditer(_fold(text)):
+        fragment = match.group()
+        n = _n(fragment)
+        if len(fragment) >= n:
+            grams = [fragment[i : i + n] for i in range(len(fragment) - n + 1)]
+            phrases.append("(" + " <-> ".join(f"'{g}'" for g in grams) + ")")
+        else:
+            # Han before Latin, longer before shorter: the likelier to be selective.
+            prefixes.append((n == HAN_N, len(fragment), f"'{fragment}':*"))
+    if phrases:
+        condition = " & ".join(phrases)
+    elif prefixes:
+        # One prefix is enough for a candidate filter; several would only widen the scan.
+        condition = max(prefixes)[2]
+    else:
+        return SearchQuery(text=text, tsquery=None)
+    return SearchQuery(text=text, tsquery=f"({condition}) | '{OVERFLOW}'")

@@ -94,6 +94,7 @@ class CatalogueEntry(Base):
         Index("ix_catalogue_entry_year", "year", "issued_at", "award_id"),
         Index("ix_catalogue_entry_district", "district", "issued_at", "award_id"),
         Index("ix_catalogue_entry_organization", "organization_id"),
+        Index("ix_catalogue_entry_name", "product_name_zh", "award_id"),
     )
 
     award_id: Mapped[uuid.UUID] = mapped_column(
@@ -109,7 +110,9 @@ class CatalogueEntry(Base):
     certificate_number: Mapped[str] = mapped_column(String(32), unique=True)
     year: Mapped[int] = mapped_column(SmallInteger)
     batch_sequence: Mapped[int] = mapped_column(SmallInteger)
-    product_name_zh: Mapped[str] = mapped_column(String(200))
+    # Sorted by the `catalogue_name` collation: pinyin order where the server has ICU, code
+    # point order where it has not (created by the migration that introduced it).
+    product_name_zh: Mapped[str] = mapped_column(String(200, collation="catalogue_name"))
     product_name_en: Mapped[str | None] = mapped_column(String(300))
     model_spec: Mapped[str | None] = mapped_column(String(200))
     summary_zh: Mapped[str | None] = mapped_column(Text)
@@ -125,8 +128,10 @@ class CatalogueEntry(Base):
     issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     valid_until: Mapped[date] = mapped_column(Date)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    # CJK bigrams and lower-cased Latin words of names, model, summaries and organisation
-    # (DESIGN §5), built by the catalogue's search module.
+    # Names, model, summaries and organisation names, NFKC-normalised and newline-joined: what a
+    # search matches as a substring (ILIKE). `search_vector` holds its Han bigrams and Latin
+    # trigrams (DESIGN §5), the GIN-indexed candidate filter; both built by api/catalogue/search.
+    search_text: Mapped[str] = mapped_column(Text)
     search_vector: Mapped[str] = mapped_column(TSVECTOR)
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()

@@ -14,6 +14,7 @@ from openpyxl import Workbook
 
 from api.models import ApplicationStatus
 from api.review.schemas import BatchResults, ResultRow
+from api.spreadsheet import FORMULA_TRIGGERS, defuse
 
 Lang = Literal["zh", "en"]
 A = ApplicationStatus
@@ -44,8 +45,6 @@ HEADERS: list[tuple[str, str]] = [
     ("决定理由", "Decision reason"),
 ]
 YES_NO = {True: ("是", "Yes"), False: ("否", "No")}
-# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 Cell = str | int | Decimal | None
 
@@ -62,10 +61,6 @@ def letter(index: int) -> str:
 
 def expert_label(index: int, lang: Lang) -> str:
     return f"专家{letter(index)}" if lang == "zh" else f"Expert {letter(index)}"
-
-
-def defuse(value: str) -> str:
-    return "'" + value if value.startswith(FORMULA_TRIGGERS) else value
 
 
 def _pick(pair: tuple[str, str], lang: Lang) -> str:

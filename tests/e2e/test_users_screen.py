@@ -61,7 +61,9 @@ async def create_user(page: Page, screenshots: Path, email: str) -> None:
     await page.get_by_test_id("user-password").fill(STRONG_PASSWORD)
     await page.get_by_test_id("user-create-save").click()
     await expect(dialog).to_be_hidden()
-    await expect(page.locator(".el-message--success", has_text=f"已创建用户 {email}")).to_be_visible()
+    await expect(
+        page.locator(".el-message--success", has_text=f"已创建用户 {email}")
+    ).to_be_visible()
 
 
 async def grant_expert_role(page: Page, screenshots: Path, email: str) -> str:
@@ -99,7 +101,9 @@ async def grant_expert_role(page: Page, screenshots: Path, email: str) -> str:
     await expect(page.get_by_test_id("user-roles-row-1")).to_have_count(0)
     await page.get_by_test_id("user-roles-save").click()
     await expect(dialog).to_be_hidden()
-    await expect(page.locator(".el-message--success", has_text=f"已保存 {email} 的角色")).to_be_visible()
+    await expect(
+        page.locator(".el-message--success", has_text=f"已保存 {email} 的角色")
+    ).to_be_visible()
 
     roles = page.get_by_test_id(f"user-roles-{user_id}")
     await expect(roles).to_contain_text("专家")

@@ -1,0 +1,359 @@
+"""Public catalogue reads: Core selects over `catalogue_entry` (one row per award, no joins), one
+query per page, keyset pagination, the facet counts in one GROUPING SETS query, the change feed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    Select,
+    and_,
+    bindparam,
+    case,
+    func,
+    literal,
+    or_,
+    select,
+    text,
+    true,
+    tuple_,
+)
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.catalogue.items import (
+    DETAIL_COLUMNS,
+    DISTRICT_TERMS,
+    FIELD_TERMS,
+    ITEM_JSON,
+    LEVEL_TERMS,
+    PRODUCT_TYPE_TERMS,
+    E,
+    detail,
+    entry_status,
+    term,
+    today,
+)
+from api.catalogue.schemas import CatalogueSort, EntryStatus
+from api.catalogue.search import SearchQuery
+from api.errors import ServiceUnavailable
+from api.models import CatalogueChange, CatalogueEntry, District, ProductType, TechnicalLevel
+
+C = CatalogueChange.__table__.c
+
+# Public reads give up rather than hold a connection; an export reads for longer, in chunks.
+LIST_TIMEOUT_MS = 3_000
+EXPORT_TIMEOUT_MS = 60_000
+
+
+# --- filters ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CatalogueFilter:
+    batch: uuid.UUID | None = None
+    year: int | None = None
+    field: str | None = None
+    product_type: ProductType | None = None
+    level: TechnicalLevel | None = None
+    district: District | None = None
+    organisation: uuid.UUID | None = None
+    status: EntryStatus | None = None
+    q: SearchQuery | None = None
+    on: date = dataclasses.field(default_factory=today)
+
+    def conditions(self) -> list[ColumnElement[bool]]:
+        where: list[ColumnElement[bool]] = []
+        equal = {
+            E.batch_id: self.batch,
+            E.year: self.year,
+            E.field: self.field,
+            E.product_type: self.product_type,
+            E.level: self.level,
+            E.district: self.district,
+            E.organization_id: self.organisation,
+        }
+        where.extend(column == value for column, value in equal.items() if value is not None)
+        if self.status is EntryStatus.revoked:
+            where.append(E.revoked_at.is_not(None))
+        elif self.status is EntryStatus.valid:
+            where.extend([E.revoked_at.is_(None), E.valid_until >= self.on])
+        elif self.status is EntryStatus.expired:
+            where.extend([E.revoked_at.is_(None), E.valid_until < self.on])
+        if self.q is not None:
+            if self.q.tsquery is not None:
+                where.append(E.search_vector.op("@@")(self.q.tsquery_expression()))
+            # The index only narrows; this decides (see api/catalogue/search.py).
+            where.append(E.search_text.ilike(self.q.like_pattern))
+        return where
+
+    def cache_key(self) -> str:
+        parts = [
+            self.batch,
+            self.year,
+            self.field,
+            self.product_type,
+            self.level,
+            self.district,
+            self.organisation,
+            self.status,
+            self.q.text if self.q else None,
+            self.on,
+        ]
+        return "|".join("" if p is None else str(p) for p in parts)
+
+
+# --- sorting and keysets ---------------------------------------------------------------------
+
+
+def relevance(q: SearchQuery) -> ColumnElement[int]:
+    """0: in the product's name, 1: in its model, 2: in the organisation's name, 3: elsewhere
+    (a summary). A small integer, so that it can sit in a keyset cursor."""
+    pattern = q.like_pattern
+    return case(
+        (or_(E.product_name_zh.ilike(pattern), E.product_name_en.ilike(pattern)), 0),
+        (E.model_spec.ilike(pattern), 1),
+        (or_(E.organization_name_zh.ilike(pattern), E.organization_name_en.ilike(pattern)), 2),
+        else_=3,
+    )
+
+
+@dataclass(frozen=True)
+class Ordering:
+    """The ORDER BY of a sort and its keyset. Names sort by their column's `catalogue_name`
+    collation (pinyin where the server has ICU), which the name index shares."""
+
+    sort: CatalogueSort
+
+    def keys(self, q: SearchQuery | None) -> list[ColumnElement[Any]]:
+        """The ORDER BY terms; the cursor holds the values of `key_columns`."""
+        if self.sort is CatalogueSort.name:
+            return [E.product_name_zh.asc(), E.award_id.asc()]
+        newest: list[ColumnElement[Any]] = [E.issued_at.desc(), E.award_id.desc()]
+        if self.sort is CatalogueSort.relevance and q is not None:
+            return [relevance(q).asc(), *newest]
+        return newest
+
+    def key_columns(self, q: SearchQuery | None) -> list[ColumnElement[Any]]:
+        if self.sort is CatalogueSort.name:
+            return [E.product_name_zh.label("k_name"), E.award_id.label("k_id")]
+        columns: list[ColumnElement[Any]] = [
+            E.issued_at.label("k_issued"),
+            E.award_id.label("k_id"),
+        ]
+        if self.sort is CatalogueSort.relevance and q is not None:
+            return [relevance(q).label("k_score"), *columns]
+        return columns
+
+    def cursor(self, row: Row[Any]) -> dict[str, Any]:
+        key: dict[str, Any] = {"o": self.sort.value, "i": str(row.k_id)}
+        if self.sort is CatalogueSort.name:
+            key["n"] = row.k_name
+        else:
+            key["t"] = row.k_issued.isoformat()
+        if self.sort is CatalogueSort.relevance:
+            key["s"] = row.k_score
+        return key
+
+    def parse(self, key: dict[str, Any]) -> dict[str, Any]:
+        """A cursor's key, typed; raises KeyError/ValueError/TypeError when it is not one of
+        this sort's cursors."""
+        if key["o"] != self.sort.value:
+            raise ValueError("cursor of another sort")
+        parsed: dict[str, Any] = {"i": uuid.UUID(key["i"])}
+        if self.sort is CatalogueSort.name:
+            if not isinstance(key["n"], str):
+                raise TypeError("name")
+            parsed["n"] = key["n"]
+        else:
+            parsed["t"] = datetime.fromisoformat(key["t"])
+        if self.sort is CatalogueSort.relevance:
+            if type(key["s"]) is not int:
+                raise TypeError("score")
+            parsed["s"] = key["s"]
+        return parsed
+
+    def after(self, key: dict[str, Any], q: SearchQuery | None) -> ColumnElement[bool]:
+        if self.sort is CatalogueSort.name:
+            return tuple_(E.product_name_zh, E.award_id) > tuple_(
+                literal(key["n"]), literal(key["i"])
+            )
+        older = tuple_(E.issued_at, E.award_id) < tuple_(literal(key["t"]), literal(key["i"]))
+        if self.sort is CatalogueSort.relevance and q is not None:
+            score = relevance(q)
+            return or_(score > key["s"], and_(score == key["s"], older))
+        return older
+
+
+def entries(
+    columns: Sequence[ColumnElement[Any]], where: Sequence[ColumnElement[bool]]
+) -> Select[Any]:
+    return select(*columns).where(and_(true(), *where))
+
+
+# --- reads -----------------------------------------------------------------------------------
+
+
+async def limit_statements(session: AsyncSession, timeout_ms: int = LIST_TIMEOUT_MS) -> None:
+    """`statement_timeout` for the rest of this transaction (a public read)."""
+    await session.execute(text(f"SET LOCAL statement_timeout = {int(timeout_ms)}"))
+
+
+_VERSION = select(
+    func.set_config("statement_timeout", bindparam("timeout"), True),
+    select(func.coalesce(func.max(C.id), 0)).scalar_subquery(),
+)
+
+
+async def public_read(session: AsyncSession, timeout_ms: int = LIST_TIMEOUT_MS) -> int:
+    """Start a public read: `statement_timeout` for the rest of the transaction (SET LOCAL) and
+    the catalogue version, in one round trip."""
+    conn = await session.connection()
+    row = (await conn.execute(_VERSION, {"timeout": str(int(timeout_ms))})).one()
+    return int(row[1])
+
+
+@asynccontextmanager
+async def timeout_as_503() -> AsyncIterator[None]:
+    try:
+        yield
+    except DBAPIError as exc:
+        if getattr(exc.orig, "sqlstate", None) == "57014":  # query_canceled
+            raise ServiceUnavailable(
+                "The catalogue query took too long; narrow the search or the filters.",
+                code="query_timeout",
+                headers={"Retry-After": "5"},
+            ) from exc
+        raise
+
+
+async def list_page(
+    session: AsyncSession,
+    flt: CatalogueFilter,
+    ordering: Ordering,
+    limit: int,
+    after: dict[str, Any] | None,
+) -> tuple[list[str], dict[str, Any] | None]:
+    """One page of items, as JSON texts, and the key of the next page (None on the last)."""
+    where = flt.conditions()
+    if after is not None:
+        where.append(ordering.after(after, flt.q))
+    stmt = (
+        entries([ITEM_JSON, *ordering.key_columns(flt.q)], where)
+        .order_by(*ordering.keys(flt.q))
+        .limit(limit + 1)
+    )
+    async with timeout_as_503():
+        rows = (await (await session.connection()).execute(stmt, {"today": flt.on})).all()
+    next_key = ordering.cursor(rows[limit - 1]) if len(rows) > limit else None
+    return [r.item for r in rows[:limit]], next_key
+
+
+async def get_detail(session: AsyncSession, award_id: uuid.UUID, on: date) -> dict[str, Any] | None:
+    async with timeout_as_503():
+        row = (await session.execute(select(*DETAIL_COLUMNS).where(E.award_id == award_id))).first()
+    return detail(row, on) if row is not None else None
+
+
+FACETS = {
+    "fields": E.field,
+    "levels": E.level,
+    "product_types": E.product_type,
+    "districts": E.district,
+}
+FACET_TERMS = {
+    "fields": FIELD_TERMS,
+    "levels": LEVEL_TERMS,
+    "product_types": PRODUCT_TYPE_TERMS,
+    "districts": DISTRICT_TERMS,
+}
+
+
+async def facets(session: AsyncSession, flt: CatalogueFilter) -> dict[str, Any]:
+    """Counts per field, level, product type, district and year under the whole filter (the
+    facet of a filtered dimension shows the chosen value only), and the total — one scan."""
+    dims = [*FACETS.values(), E.year]
+    flags = [func.grouping(d).label(f"g{i}") for i, d in enumerate(dims)]
+    sets = func.grouping_sets(*[tuple_(d) for d in dims], text("()"))
+    stmt = (
+        select(*dims, *flags, func.count().label("n"))
+        .where(and_(true(), *flt.conditions()))
+        .group_by(sets)
+    )
+    async with timeout_as_503():
+        rows = (await session.execute(stmt)).all()
+    result: dict[str, Any] = {name: [] for name in [*FACETS, "years"]}
+    result["total"] = 0
+    names = list(FACETS)
+    for row in rows:
+        grouped = [i for i in range(len(dims)) if row[len(dims) + i] == 0]
+        if not grouped:
+            result["total"] = row.n
+            continue
+        i = grouped[0]
+        value = row[i]
+        if value is None:
+            continue  # entries without that attribute (e.g. no product type)
+        if i == len(names):
+            result["years"].append({"year": value, "count": row.n})
+        else:
+            label = term(FACET_TERMS[names[i]], value)
+            assert label is not None
+            result[names[i]].append({**label, "count": row.n})
+    for name in names:
+        order = list(FACET_TERMS[name])
+        result[name].sort(
+            key=lambda b: (order.index(b["code"]) if b["code"] in order else len(order), b["code"])
+        )
+    result["years"].sort(key=lambda b: -b["year"])
+    return result
+
+
+async def changes(
+    session: AsyncSession, since: int, limit: int, on: date
+) -> tuple[list[dict[str, Any]], bool]:
+    """Changes after `since` in feed order, with what the entry says now."""
+    stmt = (
+        select(
+            C.id,
+            C.kind,
+            C.occurred_at,
+            C.award_id,
+            E.certificate_number,
+            E.product_name_zh,
+            E.valid_until,
+            E.revoked_at,
+        )
+        .select_from(
+            CatalogueChange.__table__.outerjoin(CatalogueEntry.__table__, E.award_id == C.award_id)
+        )
+        .where(C.id > since)
+        .order_by(C.id)
+        .limit(limit + 1)
+    )
+    async with timeout_as_503():
+        rows = (await session.execute(stmt)).all()
+    items = [
+        {
+            "id": r.id,
+            "kind": r.kind,
+            "occurred_at": r.occurred_at,
+            "award_id": r.award_id,
+            "certificate_number": r.certificate_number,
+            "product_name_zh": r.product_name_zh,
+            "status": entry_status(r.valid_until, r.revoked_at, on).value
+            if r.valid_until is not None
+            else None,
+        }
+        for r in rows[:limit]
+    ]
+    return items, len(rows) > limit
