@@ -87,3 +87,14 @@ class BatchRead(BaseModel):
     accepting_applications: bool = Field(
         description="Open and inside its application window right now."
     )
+
+
+class BatchBrief(BaseModel):
+    """A batch as other records name it."""
+
+    id: uuid.UUID
+    year: int
+    sequence: int
+    title_zh: str
+    title_en: str | None
+    status: BatchStatus

@@ -11,10 +11,10 @@ from sqlalchemy import Row, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from api.batches.schemas import BatchBrief
 from api.experts.schemas import (
     ApplicationRef,
     AssignmentRead,
-    BatchBrief,
     BatchExpertRead,
     ConflictRead,
     ExpertDetail,

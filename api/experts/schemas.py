@@ -8,6 +8,7 @@ from typing import Annotated, Any, Self
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
+from api.batches.schemas import BatchBrief
 from api.models import (
     AggregationRule,
     ApplicationStatus,
@@ -355,15 +356,6 @@ class ReasonBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     reason: Reason
-
-
-class BatchBrief(BaseModel):
-    id: uuid.UUID
-    year: int
-    sequence: int
-    title_zh: str
-    title_en: str | None
-    status: BatchStatus
 
 
 class OwnApplication(BaseModel):

@@ -1,10 +1,8 @@
 from __future__ import annotations
 
-import uuid
-
 from pydantic import BaseModel, Field
 
-from api.models import BatchStatus
+from api.batches.schemas import BatchBrief
 from api.taxonomy.schemas import Term
 
 
@@ -34,17 +32,8 @@ class StatisticsBlock(BaseModel):
     districts: list[Breakdown]
 
 
-class BatchRef(BaseModel):
-    id: uuid.UUID
-    year: int
-    sequence: int
-    title_zh: str
-    title_en: str | None
-    status: BatchStatus
-
-
 class BatchStatistics(StatisticsBlock):
-    batch: BatchRef
+    batch: BatchBrief
 
 
 class Statistics(BaseModel):

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, exists, func, or_, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.batches.schemas import BatchBrief
 from api.catalogue.items import (
     DISTRICT_TERMS,
     FIELD_TERMS,
@@ -34,7 +35,6 @@ from api.models import (
     Organization,
 )
 from api.statistics.schemas import (
-    BatchRef,
     BatchStatistics,
     Breakdown,
     Funnel,
@@ -188,7 +188,7 @@ async def statistics(session: AsyncSession, batch_id: uuid.UUID | None = None) -
         overall=StatisticsBlock(**block(None)),
         batches=[
             BatchStatistics(
-                batch=BatchRef(
+                batch=BatchBrief(
                     id=b.id,
                     year=b.year,
                     sequence=b.sequence,
