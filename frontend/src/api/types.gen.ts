@@ -740,6 +740,8 @@ export type BatchAction = 'open' | 'close' | 'start-review' | 'start-deliberatio
 
 /**
  * BatchBrief
+ *
+ * A batch as other records name it.
  */
 export type BatchBrief = {
     /**
@@ -979,6 +981,30 @@ export type BatchResults = {
 };
 
 /**
+ * BatchStatistics
+ */
+export type BatchStatistics = {
+    funnel: Funnel;
+    /**
+     * Fields
+     */
+    fields: Array<Breakdown>;
+    /**
+     * Levels
+     */
+    levels: Array<Breakdown>;
+    /**
+     * Product Types
+     */
+    product_types: Array<Breakdown>;
+    /**
+     * Districts
+     */
+    districts: Array<Breakdown>;
+    batch: BatchBrief;
+};
+
+/**
  * BatchStatus
  */
 export type BatchStatus = 'draft' | 'open' | 'closed' | 'reviewing' | 'deliberation' | 'publicity' | 'announced' | 'archived';
@@ -1015,6 +1041,46 @@ export type BatchUpdate = {
      * Reviewers Per Application
      */
     reviewers_per_application?: number | null;
+};
+
+/**
+ * Breakdown
+ */
+export type Breakdown = {
+    /**
+     * Code
+     */
+    code: string;
+    /**
+     * Name Zh
+     */
+    name_zh: string;
+    /**
+     * Name En
+     */
+    name_en: string;
+    /**
+     * Applications
+     *
+     * Submitted applications.
+     */
+    applications: number;
+    /**
+     * Awards
+     */
+    awards: number;
+    /**
+     * Application Share
+     *
+     * Share of all submitted applications, 0–1.
+     */
+    application_share: number;
+    /**
+     * Award Share
+     *
+     * Share of all awards, 0–1.
+     */
+    award_share: number;
 };
 
 /**
@@ -1127,6 +1193,221 @@ export type CalendarYearRead = {
 };
 
 /**
+ * CatalogueChangeKind
+ */
+export type CatalogueChangeKind = 'awarded' | 'revoked' | 'updated';
+
+/**
+ * CatalogueChangeRead
+ */
+export type CatalogueChangeRead = {
+    /**
+     * Id
+     *
+     * Position in the feed; increases with every change.
+     */
+    id: number;
+    kind: CatalogueChangeKind;
+    /**
+     * Occurred At
+     */
+    occurred_at: string;
+    /**
+     * Award Id
+     */
+    award_id: string;
+    /**
+     * Certificate Number
+     */
+    certificate_number: string | null;
+    /**
+     * Product Name Zh
+     */
+    product_name_zh: string | null;
+    /**
+     * The entry's status now.
+     */
+    status: EntryStatus | null;
+};
+
+/**
+ * CatalogueDetail
+ */
+export type CatalogueDetail = {
+    /**
+     * Id
+     *
+     * The award's id.
+     */
+    id: string;
+    /**
+     * Certificate Number
+     */
+    certificate_number: string;
+    status: EntryStatus;
+    /**
+     * Year
+     */
+    year: number;
+    /**
+     * Batch Id
+     */
+    batch_id: string;
+    /**
+     * Batch Sequence
+     */
+    batch_sequence: number;
+    /**
+     * Product Name Zh
+     */
+    product_name_zh: string;
+    /**
+     * Product Name En
+     */
+    product_name_en: string | null;
+    /**
+     * Model Spec
+     */
+    model_spec: string | null;
+    field: Term;
+    product_type: Term | null;
+    level: Term | null;
+    district: Term | null;
+    organization: CatalogueOrganization;
+    /**
+     * Issued At
+     */
+    issued_at: string;
+    /**
+     * Valid Until
+     */
+    valid_until: string;
+    /**
+     * Revoked At
+     */
+    revoked_at: string | null;
+    /**
+     * Summary Zh
+     */
+    summary_zh: string | null;
+    /**
+     * Summary En
+     */
+    summary_en: string | null;
+    /**
+     * Price Yuan
+     */
+    price_yuan: string | null;
+    /**
+     * Indicators
+     */
+    indicators: Array<Indicator>;
+};
+
+/**
+ * CatalogueItem
+ */
+export type CatalogueItem = {
+    /**
+     * Id
+     *
+     * The award's id.
+     */
+    id: string;
+    /**
+     * Certificate Number
+     */
+    certificate_number: string;
+    status: EntryStatus;
+    /**
+     * Year
+     */
+    year: number;
+    /**
+     * Batch Id
+     */
+    batch_id: string;
+    /**
+     * Batch Sequence
+     */
+    batch_sequence: number;
+    /**
+     * Product Name Zh
+     */
+    product_name_zh: string;
+    /**
+     * Product Name En
+     */
+    product_name_en: string | null;
+    /**
+     * Model Spec
+     */
+    model_spec: string | null;
+    field: Term;
+    product_type: Term | null;
+    level: Term | null;
+    district: Term | null;
+    organization: CatalogueOrganization;
+    /**
+     * Issued At
+     */
+    issued_at: string;
+    /**
+     * Valid Until
+     */
+    valid_until: string;
+    /**
+     * Revoked At
+     */
+    revoked_at: string | null;
+};
+
+/**
+ * CatalogueOrganization
+ */
+export type CatalogueOrganization = {
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Name Zh
+     */
+    name_zh: string;
+    /**
+     * Name En
+     */
+    name_en: string | null;
+};
+
+/**
+ * CataloguePage
+ */
+export type CataloguePage = {
+    /**
+     * Items
+     */
+    items: Array<CatalogueItem>;
+    /**
+     * Next
+     *
+     * Cursor of the next page; null on the last page.
+     */
+    next?: string | null;
+    /**
+     * Next Cursor
+     *
+     * Cursor of the next page (the same as `next`); null on the last page.
+     */
+    next_cursor?: string | null;
+};
+
+/**
+ * CatalogueSort
+ */
+export type CatalogueSort = 'newest' | 'name' | 'relevance';
+
+/**
  * CertificateDetails
  *
  * Labels for display, outside the signature (the signed facts are in `payload`).
@@ -1232,6 +1513,34 @@ export type CertificatePublic = {
  * CertificateStatus
  */
 export type CertificateStatus = 'valid' | 'expired' | 'revoked';
+
+/**
+ * ChangeFeed
+ */
+export type ChangeFeed = {
+    /**
+     * Items
+     */
+    items: Array<CatalogueChangeRead>;
+    /**
+     * Next Cursor
+     *
+     * Pass as `since` to read on; returned even when no change is left, so that a poller keeps its place.
+     */
+    next_cursor: string;
+    /**
+     * Has More
+     *
+     * More changes are waiting beyond this page.
+     */
+    has_more: boolean;
+    /**
+     * Version
+     *
+     * The catalogue version: the newest change's id.
+     */
+    version: number;
+};
 
 /**
  * CheckStep
@@ -1785,6 +2094,11 @@ export type EnterpriseCreate = {
 };
 
 /**
+ * EntryStatus
+ */
+export type EntryStatus = 'valid' | 'expired' | 'revoked';
+
+/**
  * Evidence
  */
 export type Evidence = {
@@ -1947,6 +2261,60 @@ export type ExpertRef = {
 };
 
 /**
+ * FacetBucket
+ */
+export type FacetBucket = {
+    /**
+     * Code
+     */
+    code: string;
+    /**
+     * Name Zh
+     */
+    name_zh: string;
+    /**
+     * Name En
+     */
+    name_en: string;
+    /**
+     * Count
+     */
+    count: number;
+};
+
+/**
+ * Facets
+ */
+export type Facets = {
+    /**
+     * Total
+     *
+     * Entries matching the filter.
+     */
+    total: number;
+    /**
+     * Fields
+     */
+    fields: Array<FacetBucket>;
+    /**
+     * Levels
+     */
+    levels: Array<FacetBucket>;
+    /**
+     * Product Types
+     */
+    product_types: Array<FacetBucket>;
+    /**
+     * Districts
+     */
+    districts: Array<FacetBucket>;
+    /**
+     * Years
+     */
+    years: Array<YearBucket>;
+};
+
+/**
  * FieldError
  */
 export type FieldError = {
@@ -1964,6 +2332,72 @@ export type FieldError = {
      * Code
      */
     code: string;
+};
+
+/**
+ * Funnel
+ *
+ * Applications that reached each stage (a later stage implies the earlier ones).
+ */
+export type Funnel = {
+    /**
+     * Submitted
+     */
+    submitted: number;
+    /**
+     * Accepted
+     *
+     * Passed the formal review (形式审查).
+     */
+    accepted: number;
+    /**
+     * Reviewed
+     *
+     * Scored by the experts.
+     */
+    reviewed: number;
+    /**
+     * Shortlisted
+     *
+     * Put on the publicity list (拟入选).
+     */
+    shortlisted: number;
+    /**
+     * Awarded
+     */
+    awarded: number;
+    /**
+     * Revoked
+     *
+     * Awards whose certificate was later revoked.
+     */
+    revoked: number;
+};
+
+/**
+ * Indicator
+ */
+export type Indicator = {
+    /**
+     * Indicator
+     */
+    indicator: string;
+    /**
+     * Unit
+     */
+    unit?: string;
+    /**
+     * Own Value
+     */
+    own_value?: string;
+    /**
+     * Best Domestic
+     */
+    best_domestic?: string;
+    /**
+     * Best International
+     */
+    best_international?: string;
 };
 
 /**
@@ -3400,6 +3834,45 @@ export type ShortfallReason = {
 };
 
 /**
+ * Statistics
+ */
+export type Statistics = {
+    /**
+     * Every published batch together, or the one asked for.
+     */
+    overall: StatisticsBlock;
+    /**
+     * Batches
+     *
+     * Newest batch first.
+     */
+    batches: Array<BatchStatistics>;
+};
+
+/**
+ * StatisticsBlock
+ */
+export type StatisticsBlock = {
+    funnel: Funnel;
+    /**
+     * Fields
+     */
+    fields: Array<Breakdown>;
+    /**
+     * Levels
+     */
+    levels: Array<Breakdown>;
+    /**
+     * Product Types
+     */
+    product_types: Array<Breakdown>;
+    /**
+     * Districts
+     */
+    districts: Array<Breakdown>;
+};
+
+/**
  * Status
  */
 export type Status = {
@@ -3566,6 +4039,20 @@ export type WorkingDaysRead = {
      * The `days`-th working day on or after `start`.
      */
     end: string;
+};
+
+/**
+ * YearBucket
+ */
+export type YearBucket = {
+    /**
+     * Year
+     */
+    year: number;
+    /**
+     * Count
+     */
+    count: number;
 };
 
 export type AuthLoginData = {
@@ -7818,6 +8305,556 @@ export type AwardsRevokeAwardResponses = {
 };
 
 export type AwardsRevokeAwardResponse = AwardsRevokeAwardResponses[keyof AwardsRevokeAwardResponses];
+
+export type CatalogueListProductsData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * newest (default), name (pinyin order) or relevance (needs `q`).
+         */
+        sort?: CatalogueSort;
+        /**
+         * Limit
+         *
+         * Items per page (≤ 100).
+         */
+        limit?: number;
+        /**
+         * Cursor
+         *
+         * The `next` value of the previous page.
+         */
+        cursor?: string | null;
+        /**
+         * Batch
+         *
+         * A batch's id.
+         */
+        batch?: string | null;
+        /**
+         * Year
+         *
+         * The batch's year.
+         */
+        year?: number | null;
+        /**
+         * Field
+         *
+         * A field code (see /taxonomy).
+         */
+        field?: string | null;
+        /**
+         * Product Type
+         */
+        product_type?: ProductType | null;
+        /**
+         * Level
+         */
+        level?: TechnicalLevel | null;
+        /**
+         * District
+         */
+        district?: District | null;
+        /**
+         * Organisation
+         *
+         * The awarded organisation's id.
+         */
+        organisation?: string | null;
+        /**
+         * Status
+         *
+         * valid, expired (past its validity, Beijing time) or revoked; absent: all.
+         */
+        status?: EntryStatus | null;
+        /**
+         * Q
+         *
+         * Words or characters found anywhere in the product's names, model, summaries or the organisation's names (a case-insensitive substring match, full-width forms folded).
+         */
+        q?: string | null;
+    };
+    url: '/api/v1/catalogue/products';
+};
+
+export type CatalogueListProductsErrors = {
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+    /**
+     * Service Unavailable
+     */
+    503: Problem;
+};
+
+export type CatalogueListProductsError = CatalogueListProductsErrors[keyof CatalogueListProductsErrors];
+
+export type CatalogueListProductsResponses = {
+    /**
+     * Successful Response
+     */
+    200: CataloguePage;
+};
+
+export type CatalogueListProductsResponse = CatalogueListProductsResponses[keyof CatalogueListProductsResponses];
+
+export type CatalogueProductFacetsData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Batch
+         *
+         * A batch's id.
+         */
+        batch?: string | null;
+        /**
+         * Year
+         *
+         * The batch's year.
+         */
+        year?: number | null;
+        /**
+         * Field
+         *
+         * A field code (see /taxonomy).
+         */
+        field?: string | null;
+        /**
+         * Product Type
+         */
+        product_type?: ProductType | null;
+        /**
+         * Level
+         */
+        level?: TechnicalLevel | null;
+        /**
+         * District
+         */
+        district?: District | null;
+        /**
+         * Organisation
+         *
+         * The awarded organisation's id.
+         */
+        organisation?: string | null;
+        /**
+         * Status
+         *
+         * valid, expired (past its validity, Beijing time) or revoked; absent: all.
+         */
+        status?: EntryStatus | null;
+        /**
+         * Q
+         *
+         * Words or characters found anywhere in the product's names, model, summaries or the organisation's names (a case-insensitive substring match, full-width forms folded).
+         */
+        q?: string | null;
+    };
+    url: '/api/v1/catalogue/facets';
+};
+
+export type CatalogueProductFacetsErrors = {
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+    /**
+     * Service Unavailable
+     */
+    503: Problem;
+};
+
+export type CatalogueProductFacetsError = CatalogueProductFacetsErrors[keyof CatalogueProductFacetsErrors];
+
+export type CatalogueProductFacetsResponses = {
+    /**
+     * Successful Response
+     */
+    200: Facets;
+};
+
+export type CatalogueProductFacetsResponse = CatalogueProductFacetsResponses[keyof CatalogueProductFacetsResponses];
+
+export type CatalogueGetProductData = {
+    body?: never;
+    path: {
+        /**
+         * Award Id
+         */
+        award_id: string;
+    };
+    query?: never;
+    url: '/api/v1/catalogue/products/{award_id}';
+};
+
+export type CatalogueGetProductErrors = {
+    /**
+     * Not Found
+     */
+    404: Problem;
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+    /**
+     * Service Unavailable
+     */
+    503: Problem;
+};
+
+export type CatalogueGetProductError = CatalogueGetProductErrors[keyof CatalogueGetProductErrors];
+
+export type CatalogueGetProductResponses = {
+    /**
+     * Successful Response
+     */
+    200: CatalogueDetail;
+};
+
+export type CatalogueGetProductResponse = CatalogueGetProductResponses[keyof CatalogueGetProductResponses];
+
+export type CatalogueExportCsvData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * newest (default), name (pinyin order) or relevance (needs `q`).
+         */
+        sort?: CatalogueSort;
+        /**
+         * Lang
+         *
+         * Language of the header row and of the labels.
+         */
+        lang?: 'zh' | 'en';
+        /**
+         * Batch
+         *
+         * A batch's id.
+         */
+        batch?: string | null;
+        /**
+         * Year
+         *
+         * The batch's year.
+         */
+        year?: number | null;
+        /**
+         * Field
+         *
+         * A field code (see /taxonomy).
+         */
+        field?: string | null;
+        /**
+         * Product Type
+         */
+        product_type?: ProductType | null;
+        /**
+         * Level
+         */
+        level?: TechnicalLevel | null;
+        /**
+         * District
+         */
+        district?: District | null;
+        /**
+         * Organisation
+         *
+         * The awarded organisation's id.
+         */
+        organisation?: string | null;
+        /**
+         * Status
+         *
+         * valid, expired (past its validity, Beijing time) or revoked; absent: all.
+         */
+        status?: EntryStatus | null;
+        /**
+         * Q
+         *
+         * Words or characters found anywhere in the product's names, model, summaries or the organisation's names (a case-insensitive substring match, full-width forms folded).
+         */
+        q?: string | null;
+    };
+    url: '/api/v1/catalogue/export.csv';
+};
+
+export type CatalogueExportCsvErrors = {
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+    /**
+     * Service Unavailable
+     */
+    503: Problem;
+};
+
+export type CatalogueExportCsvError = CatalogueExportCsvErrors[keyof CatalogueExportCsvErrors];
+
+export type CatalogueExportCsvResponses = {
+    /**
+     * CSV with a header row.
+     */
+    200: Blob | File;
+};
+
+export type CatalogueExportCsvResponse = CatalogueExportCsvResponses[keyof CatalogueExportCsvResponses];
+
+export type CatalogueExportXlsxData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * newest (default), name (pinyin order) or relevance (needs `q`).
+         */
+        sort?: CatalogueSort;
+        /**
+         * Lang
+         *
+         * Language of the header row and of the labels.
+         */
+        lang?: 'zh' | 'en';
+        /**
+         * Batch
+         *
+         * A batch's id.
+         */
+        batch?: string | null;
+        /**
+         * Year
+         *
+         * The batch's year.
+         */
+        year?: number | null;
+        /**
+         * Field
+         *
+         * A field code (see /taxonomy).
+         */
+        field?: string | null;
+        /**
+         * Product Type
+         */
+        product_type?: ProductType | null;
+        /**
+         * Level
+         */
+        level?: TechnicalLevel | null;
+        /**
+         * District
+         */
+        district?: District | null;
+        /**
+         * Organisation
+         *
+         * The awarded organisation's id.
+         */
+        organisation?: string | null;
+        /**
+         * Status
+         *
+         * valid, expired (past its validity, Beijing time) or revoked; absent: all.
+         */
+        status?: EntryStatus | null;
+        /**
+         * Q
+         *
+         * Words or characters found anywhere in the product's names, model, summaries or the organisation's names (a case-insensitive substring match, full-width forms folded).
+         */
+        q?: string | null;
+    };
+    url: '/api/v1/catalogue/export.xlsx';
+};
+
+export type CatalogueExportXlsxErrors = {
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+    /**
+     * Service Unavailable
+     */
+    503: Problem;
+};
+
+export type CatalogueExportXlsxError = CatalogueExportXlsxErrors[keyof CatalogueExportXlsxErrors];
+
+export type CatalogueExportXlsxResponses = {
+    /**
+     * An XLSX workbook with one sheet.
+     */
+    200: Blob | File;
+};
+
+export type CatalogueExportXlsxResponse = CatalogueExportXlsxResponses[keyof CatalogueExportXlsxResponses];
+
+export type CatalogueExportJsonData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * newest (default), name (pinyin order) or relevance (needs `q`).
+         */
+        sort?: CatalogueSort;
+        /**
+         * Batch
+         *
+         * A batch's id.
+         */
+        batch?: string | null;
+        /**
+         * Year
+         *
+         * The batch's year.
+         */
+        year?: number | null;
+        /**
+         * Field
+         *
+         * A field code (see /taxonomy).
+         */
+        field?: string | null;
+        /**
+         * Product Type
+         */
+        product_type?: ProductType | null;
+        /**
+         * Level
+         */
+        level?: TechnicalLevel | null;
+        /**
+         * District
+         */
+        district?: District | null;
+        /**
+         * Organisation
+         *
+         * The awarded organisation's id.
+         */
+        organisation?: string | null;
+        /**
+         * Status
+         *
+         * valid, expired (past its validity, Beijing time) or revoked; absent: all.
+         */
+        status?: EntryStatus | null;
+        /**
+         * Q
+         *
+         * Words or characters found anywhere in the product's names, model, summaries or the organisation's names (a case-insensitive substring match, full-width forms folded).
+         */
+        q?: string | null;
+    };
+    url: '/api/v1/catalogue/export.json';
+};
+
+export type CatalogueExportJsonErrors = {
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+    /**
+     * Service Unavailable
+     */
+    503: Problem;
+};
+
+export type CatalogueExportJsonError = CatalogueExportJsonErrors[keyof CatalogueExportJsonErrors];
+
+export type CatalogueExportJsonResponses = {
+    /**
+     * A JSON array.
+     */
+    200: Blob | File;
+};
+
+export type CatalogueExportJsonResponse = CatalogueExportJsonResponses[keyof CatalogueExportJsonResponses];
+
+export type CatalogueListChangesData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Since
+         *
+         * The `next_cursor` of the previous answer.
+         */
+        since?: string | null;
+        /**
+         * Limit
+         *
+         * Items per page (≤ 100).
+         */
+        limit?: number;
+    };
+    url: '/api/v1/catalogue/changes';
+};
+
+export type CatalogueListChangesErrors = {
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+    /**
+     * Service Unavailable
+     */
+    503: Problem;
+};
+
+export type CatalogueListChangesError = CatalogueListChangesErrors[keyof CatalogueListChangesErrors];
+
+export type CatalogueListChangesResponses = {
+    /**
+     * Successful Response
+     */
+    200: ChangeFeed;
+};
+
+export type CatalogueListChangesResponse = CatalogueListChangesResponses[keyof CatalogueListChangesResponses];
+
+export type StatisticsReadStatisticsData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Batch Id
+         *
+         * One published batch instead of all.
+         */
+        batch_id?: string | null;
+    };
+    url: '/api/v1/statistics';
+};
+
+export type StatisticsReadStatisticsErrors = {
+    /**
+     * Not Found
+     */
+    404: Problem;
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+    /**
+     * Service Unavailable
+     */
+    503: Problem;
+};
+
+export type StatisticsReadStatisticsError = StatisticsReadStatisticsErrors[keyof StatisticsReadStatisticsErrors];
+
+export type StatisticsReadStatisticsResponses = {
+    /**
+     * Successful Response
+     */
+    200: Statistics;
+};
+
+export type StatisticsReadStatisticsResponse = StatisticsReadStatisticsResponses[keyof StatisticsReadStatisticsResponses];
 
 export type OpsHealthzData = {
     body?: never;
