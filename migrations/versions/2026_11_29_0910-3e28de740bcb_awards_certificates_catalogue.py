@@ -247,6 +247,9 @@ def upgrade() -> None:
         unique=False,
     )
     # ### end Alembic commands ###
+    # The awards consumer's cursor exists from the start: creating it on first use would make a
+    # second consumer wait on the first one's uncommitted insert instead of skipping its turn.
+    op.execute("INSERT INTO outbox_cursor (consumer, last_event_id) VALUES ('awards', 0)")
 
 
 def downgrade() -> None:

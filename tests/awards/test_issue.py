@@ -129,8 +129,11 @@ class TestConsumer:
         event_id = await db.scalar(select(func.max(OutboxEvent.id)))
         assert event_id is not None
         # As if a transaction holding later ids had committed first and been consumed.
-        db.add(OutboxCursor(consumer="awards", last_event_id=event_id + 100))
-        await db.flush()
+        await db.execute(
+            update(OutboxCursor)
+            .where(OutboxCursor.consumer == "awards")
+            .values(last_event_id=event_id + 100)
+        )
         assert await service.process_award_events(db) == 1
         assert [a.application_id for a in await awards_of(db, batch.id)] == [application.id]
         cursor = await db.get(OutboxCursor, "awards", populate_existing=True)
