@@ -5,7 +5,9 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import uuid
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Query, Request, Response
@@ -54,6 +56,15 @@ def link_next(request: Request, response: Response, next_cursor: str | None) -> 
     if next_cursor:
         url = request.url.include_query_params(cursor=next_cursor)
         response.headers["Link"] = f'<{url}>; rel="next"'
+
+
+def created_key(row: Sequence[Any]) -> dict[str, Any]:
+    """The cursor key of a row whose first element is ordered by (created_at, id)."""
+    return {"c": row[0].created_at.isoformat(), "id": row[0].id}
+
+
+def parse_created_key(key: dict[str, Any]) -> tuple[datetime, uuid.UUID]:
+    return datetime.fromisoformat(str(key["c"])), uuid.UUID(str(key["id"]))
 
 
 def keyset_after(cursor: str | None, parse: Callable[[dict[str, Any]], K]) -> K | None:

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request, Response, status
@@ -25,7 +24,15 @@ from api.errors import problem_responses
 from api.http_cache import PRIVATE_NO_STORE
 from api.models import Application, ApplicationStatus, Batch, CheckStep, District, Organization
 from api.organizations.schemas import OrganizationRef
-from api.pagination import Cursor, Limit, Page, build_page, keyset_after
+from api.pagination import (
+    Cursor,
+    Limit,
+    Page,
+    build_page,
+    created_key,
+    keyset_after,
+    parse_created_key,
+)
 from api.permissions import (
     AdminPrincipal,
     ApplicantPrincipal,
@@ -120,7 +127,7 @@ async def list_applications(
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> Page[ApplicationSummary]:
-    after = keyset_after(cursor, lambda k: (datetime.fromisoformat(k["c"]), uuid.UUID(k["id"])))
+    after = keyset_after(cursor, parse_created_key)
     rows = await service.list_applications(
         session,
         principal,
@@ -137,7 +144,7 @@ async def list_applications(
         rows,
         limit,
         lambda r: summary_of(*r),
-        lambda r: {"c": r[0].created_at.isoformat(), "id": r[0].id},
+        created_key,
     )
 
 

@@ -22,7 +22,7 @@ from sqlalchemy.orm import aliased
 from api.applications import service as application_service
 from api.audit import service as audit
 from api.batches import service as batch_service
-from api.errors import Conflict
+from api.errors import Conflict, NotFound
 from api.events import service as events
 from api.experts import algorithm, rubric
 from api.experts.algorithm import ApplicationInput, ExpertInput, Reason
@@ -30,6 +30,7 @@ from api.experts.schemas import (
     ConflictedAssignment,
     CoverageEntry,
     CoverageRead,
+    DrawDetail,
     DrawRead,
     DrawResult,
     DrawShortfall,
@@ -451,6 +452,23 @@ async def run_draw(
     )
     coverage = coverage_of(await load_state(session, batch))
     return DrawResult(**draw_read(row).model_dump(), coverage=coverage)
+
+
+async def draw_detail(session: AsyncSession, batch_id: uuid.UUID, draw_id: uuid.UUID) -> DrawDetail:
+    """One draw with the stored inputs and pairs that replay it."""
+    row = await session.scalar(
+        select(AssignmentDraw).where(
+            AssignmentDraw.id == draw_id, AssignmentDraw.batch_id == batch_id
+        )
+    )
+    if row is None:
+        raise NotFound("No such draw.")
+    report = row.report or {}
+    return DrawDetail(
+        **draw_read(row).model_dump(),
+        pairs=[(uuid.UUID(a), uuid.UUID(e)) for a, e in report.get("assigned", ())],
+        inputs=report.get("inputs", {}),
+    )
 
 
 async def list_draws(session: AsyncSession, batch_id: uuid.UUID) -> list[DrawRead]:

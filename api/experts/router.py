@@ -6,10 +6,8 @@ load or opinion (blind review)."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 
 from fastapi import APIRouter, Query, Request, Response, status
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.batches import service as batch_service
@@ -43,8 +41,16 @@ from api.experts.schemas import (
     RubricWrite,
 )
 from api.http_cache import PRIVATE_NO_STORE
-from api.models import AssignmentDraw, AssignmentStatus
-from api.pagination import Cursor, Limit, Page, build_page, keyset_after
+from api.models import AssignmentStatus
+from api.pagination import (
+    Cursor,
+    Limit,
+    Page,
+    build_page,
+    created_key,
+    keyset_after,
+    parse_created_key,
+)
 from api.permissions import AdminPrincipal, CurrentPrincipal, ExpertPrincipal, Principal
 
 router = APIRouter(prefix="", tags=["experts"])
@@ -59,10 +65,6 @@ def _private(response: Response) -> None:
 
 def _name_key(k: dict[str, object]) -> tuple[str, uuid.UUID]:
     return str(k["n"]), uuid.UUID(str(k["id"]))
-
-
-def _time_key(k: dict[str, object]) -> tuple[datetime, uuid.UUID]:
-    return datetime.fromisoformat(str(k["c"])), uuid.UUID(str(k["id"]))
 
 
 # --- the pool (admin) and the expert's own profile --------------------------------------------
@@ -399,19 +401,7 @@ async def read_draw(
     principal: AdminPrincipal,
 ) -> DrawDetail:
     _private(response)
-    row = await session.scalar(
-        select(AssignmentDraw).where(
-            AssignmentDraw.id == draw_id, AssignmentDraw.batch_id == batch_id
-        )
-    )
-    if row is None:
-        raise NotFound("No such draw.")
-    report = row.report or {}
-    return DrawDetail(
-        **assignment.draw_read(row).model_dump(),
-        pairs=[(uuid.UUID(a), uuid.UUID(e)) for a, e in report.get("assigned", ())],
-        inputs=report.get("inputs", {}),
-    )
+    return await assignment.draw_detail(session, batch_id, draw_id)
 
 
 @router.get(
@@ -454,7 +444,7 @@ async def list_assignments(
         application_id=application_id,
         expert_id=expert_id,
         status=status,
-        after=keyset_after(cursor, _time_key),
+        after=keyset_after(cursor, parse_created_key),
         limit=limit + 1,
     )
     return build_page(
@@ -463,7 +453,7 @@ async def list_assignments(
         rows,
         limit,
         queries.assignment_read,
-        lambda r: {"c": r[0].created_at.isoformat(), "id": r[0].id},
+        created_key,
     )
 
 
@@ -520,7 +510,7 @@ async def list_own_assignments(
         session,
         principal.user_id,
         batch_id=batch_id,
-        after=keyset_after(cursor, _time_key),
+        after=keyset_after(cursor, parse_created_key),
         limit=limit + 1,
     )
     return build_page(
@@ -529,7 +519,7 @@ async def list_own_assignments(
         rows,
         limit,
         queries.own_assignment_read,
-        lambda r: {"c": r[0].created_at.isoformat(), "id": r[0].id},
+        created_key,
     )
 
 

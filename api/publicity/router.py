@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Annotated
 from urllib.parse import quote
 
@@ -14,7 +13,15 @@ from api.db import SessionDep
 from api.errors import NotFound, problem_responses
 from api.http_cache import PRIVATE_NO_STORE, public_response
 from api.models import Application, Batch, Objection, ObjectionStatus, Organization, User
-from api.pagination import Cursor, Limit, Page, build_page, keyset_after
+from api.pagination import (
+    Cursor,
+    Limit,
+    Page,
+    build_page,
+    created_key,
+    keyset_after,
+    parse_created_key,
+)
 from api.permissions import AdminPrincipal
 from api.publicity import objections, service
 from api.publicity.objections import TriageAction
@@ -187,7 +194,7 @@ async def list_objections(
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> Page[ObjectionSummary]:
-    after = keyset_after(cursor, lambda k: (datetime.fromisoformat(k["c"]), uuid.UUID(k["id"])))
+    after = keyset_after(cursor, parse_created_key)
     rows = await objections.list_objections(
         session, batch_id=batch_id, statuses=status, after=after, limit=limit + 1
     )
@@ -197,7 +204,7 @@ async def list_objections(
         rows,
         limit,
         lambda r: _summary(*r),
-        lambda r: {"c": r[0].created_at.isoformat(), "id": r[0].id},
+        created_key,
     )
 
 
