@@ -9,6 +9,9 @@ import { problemCodes as calendarCodes } from '@/i18n/domains/calendar'
 import { problemCodes as publicityCodes } from '@/i18n/domains/publicity'
 import { problemCodes as rankingCodes } from '@/i18n/domains/ranking'
 import { problemCodes as evaluationCodes } from '@/i18n/domains/evaluation'
+import { problemCodes as catalogueCodes } from '@/i18n/domains/catalogue'
+import { problemCodes as statisticsCodes } from '@/i18n/domains/statistics'
+import { problemCodes as awardsCodes } from '@/i18n/domains/awards'
 
 /** Problem codes with a message under `problems.<code>` in both locale files. */
 export const PROBLEM_CODES = [
@@ -50,7 +53,7 @@ export const PROBLEM_CODES = [
 export type ProblemCode = (typeof PROBLEM_CODES)[number]
 
 /** Codes of the later domains, each listed beside its messages in `i18n/domains/`. */
-const DOMAIN_PROBLEM_CODES: readonly string[] = [...calendarCodes, ...publicityCodes, ...rankingCodes, ...evaluationCodes]
+const DOMAIN_PROBLEM_CODES: readonly string[] = [...calendarCodes, ...publicityCodes, ...rankingCodes, ...evaluationCodes, ...catalogueCodes, ...statisticsCodes, ...awardsCodes]
 
 /** Field-level codes (422 `errors[].code`) that have a better message than the server's. */
 const FIELD_CODE_KEYS: Record<string, string> = {

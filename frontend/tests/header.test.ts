@@ -47,10 +47,12 @@ const testIds = (wrapper: Awaited<ReturnType<typeof mountHeader>>) =>
   wrapper.findAll('nav a').map((a) => a.attributes('data-testid'))
 
 
+const PUBLIC_LINKS = ['nav-home', 'nav-catalogue', 'nav-verify', 'nav-statistics', 'nav-publicity']
+
 describe('AppHeader', () => {
   it('shows login and register to an anonymous visitor', async () => {
     const wrapper = await mountHeader(null)
-    expect(testIds(wrapper)).toEqual(['nav-home', 'nav-publicity', 'nav-login', 'nav-register'])
+    expect(testIds(wrapper)).toEqual([...PUBLIC_LINKS, 'nav-login', 'nav-register'])
     expect(wrapper.find('[data-testid=current-user]').exists()).toBe(false)
     expect(wrapper.find('nav').attributes('aria-label')).toBe('主导航')
     expect(wrapper.find('[data-testid=locale-switch]').text()).toContain('English')
@@ -59,13 +61,13 @@ describe('AppHeader', () => {
   it('shows the admin pages, the user and logout to an admin', async () => {
     const wrapper = await mountHeader(admin())
     expect(testIds(wrapper)).toEqual([
-      'nav-home',
-      'nav-publicity',
+      ...PUBLIC_LINKS,
       'nav-workbench',
       'nav-batches',
       'nav-formal-review',
       'nav-experts',
       'nav-objections',
+      'nav-certificates',
       'nav-users',
       'nav-audit',
       'nav-calendar',
@@ -79,7 +81,7 @@ describe('AppHeader', () => {
     const me = admin()
     me.roles[0]!.role = 'applicant'
     const wrapper = await mountHeader(me)
-    expect(testIds(wrapper)).toEqual(['nav-home', 'nav-publicity', 'nav-workbench', 'nav-applications', 'nav-organization'])
+    expect(testIds(wrapper)).toEqual([...PUBLIC_LINKS, 'nav-workbench', 'nav-applications', 'nav-organization'])
     expect(wrapper.find('[data-testid=nav-applications]').text()).toBe('我的申报')
   })
 
@@ -87,7 +89,7 @@ describe('AppHeader', () => {
     const me = admin()
     me.roles[0]!.role = 'district_officer'
     const wrapper = await mountHeader(me)
-    expect(testIds(wrapper)).toEqual(['nav-home', 'nav-publicity', 'nav-workbench', 'nav-district-queue'])
+    expect(testIds(wrapper)).toEqual([...PUBLIC_LINKS, 'nav-workbench', 'nav-district-queue'])
     expect(wrapper.find('[data-testid=nav-district-queue]').text()).toBe('区级初审')
   })
 
@@ -95,7 +97,7 @@ describe('AppHeader', () => {
     const me = admin()
     me.roles[0]!.role = 'expert'
     const wrapper = await mountHeader(me)
-    expect(testIds(wrapper)).toEqual(['nav-home', 'nav-publicity', 'nav-workbench', 'nav-expert-reviews'])
+    expect(testIds(wrapper)).toEqual([...PUBLIC_LINKS, 'nav-workbench', 'nav-expert-reviews'])
     expect(wrapper.find('[data-testid=nav-expert-reviews]').text()).toBe('评审任务')
   })
 })

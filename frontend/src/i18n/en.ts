@@ -4,6 +4,9 @@ import calendar from './domains/calendar'
 import publicity from './domains/publicity'
 import ranking from './domains/ranking'
 import evaluation from './domains/evaluation'
+import catalogue from './domains/catalogue'
+import statistics from './domains/statistics'
+import awards from './domains/awards'
 
 const en: MessageSchema = {
   app: {
@@ -30,6 +33,10 @@ const en: MessageSchema = {
     experts: 'Experts',
     publicity: 'Publicity',
     objections: 'Objections',
+    catalogue: 'Catalogue',
+    verify: 'Verify a certificate',
+    statistics: 'Statistics',
+    certificates: 'Certificates',
   },
   header: {
     account: 'Signed in as',
@@ -610,6 +617,9 @@ const en: MessageSchema = {
     ...publicity.problems.en,
     ...ranking.problems.en,
     ...evaluation.problems.en,
+    ...catalogue.problems.en,
+    ...statistics.problems.en,
+    ...awards.problems.en,
     generic: 'The request failed; please try again later.',
     not_authenticated: 'Please log in first.',
     session_expired: 'Your session has expired; please log in again.',
@@ -649,6 +659,9 @@ const en: MessageSchema = {
   publicity: publicity.en,
   ranking: ranking.en,
   evaluation: evaluation.en,
+  catalogue: catalogue.en,
+  statistics: statistics.en,
+  awards: awards.en,
 }
 
 export default en

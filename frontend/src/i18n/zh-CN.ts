@@ -4,6 +4,9 @@ import calendar from './domains/calendar'
 import publicity from './domains/publicity'
 import ranking from './domains/ranking'
 import evaluation from './domains/evaluation'
+import catalogue from './domains/catalogue'
+import statistics from './domains/statistics'
+import awards from './domains/awards'
 
 const zhCN = {
   app: {
@@ -30,6 +33,10 @@ const zhCN = {
     experts: '专家库',
     publicity: '公示',
     objections: '异议处理',
+    catalogue: '产品目录',
+    verify: '证书查验',
+    statistics: '统计数据',
+    certificates: '证书管理',
   },
   header: {
     account: '当前用户',
@@ -610,6 +617,9 @@ const zhCN = {
     ...publicity.problems.zhCN,
     ...ranking.problems.zhCN,
     ...evaluation.problems.zhCN,
+    ...catalogue.problems.zhCN,
+    ...statistics.problems.zhCN,
+    ...awards.problems.zhCN,
     generic: '请求失败，请稍后重试。',
     not_authenticated: '请先登录。',
     session_expired: '登录已过期，请重新登录。',
@@ -649,6 +659,9 @@ const zhCN = {
   publicity: publicity.zhCN,
   ranking: ranking.zhCN,
   evaluation: evaluation.zhCN,
+  catalogue: catalogue.zhCN,
+  statistics: statistics.zhCN,
+  awards: awards.zhCN,
 }
 
 export type MessageSchema = typeof zhCN

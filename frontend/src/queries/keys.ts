@@ -77,6 +77,25 @@ export const queryKeys = {
     year: (year: number) => ['calendar', 'year', year] as const,
     addWorkingDays: (start: string, days: number) => ['calendar', 'add', { start, days }] as const,
   },
+  catalogue: {
+    all: ['catalogue'] as const,
+    list: (filters: object) => ['catalogue', 'list', filters] as const,
+    facets: (filters: object) => ['catalogue', 'facets', filters] as const,
+    product: (id: string) => ['catalogue', 'product', id] as const,
+  },
+  certificates: {
+    keys: ['certificates', 'keys'] as const,
+    detail: (number: string) => ['certificates', 'detail', number] as const,
+  },
+  statistics: {
+    all: ['statistics'] as const,
+    read: (batchId: string) => ['statistics', { batchId }] as const,
+  },
+  awards: {
+    all: ['awards'] as const,
+    list: (filters: { batchId?: string; statuses?: string[] }) => ['awards', 'list', filters] as const,
+    detail: (id: string) => ['awards', 'detail', id] as const,
+  },
 }
 
 /** `meta` a query or mutation sets when its screen shows its own errors (forms). */

@@ -45,6 +45,37 @@ export const routes: RouteRecordRaw[] = [
     meta: { titleKey: 'publicity.form.title' },
   },
   {
+    path: '/catalogue',
+    name: 'catalogue',
+    component: () => publicPages().then((m) => m.CataloguePage),
+    meta: { titleKey: 'catalogue.title' },
+  },
+  {
+    path: '/catalogue/:id',
+    name: 'catalogue-product',
+    component: () => publicPages().then((m) => m.ProductPage),
+    meta: { titleKey: 'catalogue.detail.title' },
+  },
+  {
+    path: '/verify',
+    name: 'verify',
+    component: () => publicPages().then((m) => m.VerifyPage),
+    meta: { titleKey: 'catalogue.verify.title' },
+  },
+  {
+    path: '/verify/:number',
+    name: 'verify-certificate',
+    component: () => publicPages().then((m) => m.VerifyPage),
+    meta: { titleKey: 'catalogue.verify.title' },
+  },
+  {
+    // ECharts is heavy: the page and its charts load only when someone opens it.
+    path: '/statistics',
+    name: 'statistics',
+    component: () => import('@/pages/statistics/StatisticsPage.vue'),
+    meta: { titleKey: 'statistics.title' },
+  },
+  {
     path: '/workbench',
     name: 'workbench',
     component: () => staffPages().then((m) => m.WorkbenchPage),
@@ -161,6 +192,12 @@ export const routes: RouteRecordRaw[] = [
     name: 'users',
     component: () => staffPages().then((m) => m.UsersPage),
     meta: { titleKey: 'users.title', requiresAuth: true, roles: ['admin'] },
+  },
+  {
+    path: '/admin/certificates',
+    name: 'certificates',
+    component: () => staffPages().then((m) => m.CertificatesPage),
+    meta: { titleKey: 'awards.title', requiresAuth: true, roles: ['admin'] },
   },
   {
     path: '/admin/audit',

@@ -17,3 +17,4 @@ export { default as MyAssignmentsPage } from '@/pages/evaluation/MyAssignmentsPa
 export { default as ScoringPage } from '@/pages/evaluation/ScoringPage.vue'
 export { default as BatchReviewSetupPage } from '@/pages/evaluation/BatchReviewSetupPage.vue'
 export { default as ExpertPoolPage } from '@/pages/experts/ExpertPoolPage.vue'
+export { default as CertificatesPage } from '@/pages/certificates/CertificatesPage.vue'
