@@ -26,7 +26,7 @@ from api.models import (
     ProductType,
     TechnicalLevel,
 )
-from api.taxonomy.data import DEFAULT_FIELDS
+from api.taxonomy.data import DEFAULT_FIELDS, LEVEL_LABELS
 
 BEIJING_OFFSET = "+08:00"
 
@@ -243,7 +243,7 @@ def _content(
         "field": field,
         "product_type": kind,
         "claimed_level": level,
-        "summary_zh": f"{name_zh}突破关键核心技术，主要性能指标达到{level.value}水平，"
+        "summary_zh": f"{name_zh}突破关键核心技术，主要性能指标达到{LEVEL_LABELS[level][0]}水平，"
         "已完成工程化验证，具备批量供货能力。",
         "summary_en": f"The {name_en.lower()} overcomes key core technologies and has "
         "completed engineering validation.",
