@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 
 import { activeFilterCount, queryFromRoute, routeFromQuery } from '@/pages/catalogue/filters'
 import { canonicalJson, checkSignature, normaliseNumber } from '@/pages/catalogue/signature'
+import { formatBeijingDate } from '@/i18n/format'
 import { catalogueExportUrl } from '@/queries/catalogue'
 
 // Signed by the server's own code (api/awards/signing.py) with the Ed25519 key whose private
@@ -118,5 +119,14 @@ describe('catalogue filters in the address', () => {
     )
     expect(catalogueExportUrl('json', {}, 'en')).toBe('/api/v1/catalogue/export.json')
     expect(catalogueExportUrl('xlsx', { district: 'haidian' }, 'en')).toBe('/api/v1/catalogue/export.xlsx?district=haidian&lang=en')
+  })
+})
+
+describe('Beijing dates', () => {
+  it('gives the date in Beijing, not in the reader’s time zone', () => {
+    // 17:00 UTC is 01:00 the next day in Beijing.
+    expect(formatBeijingDate('2026-11-29T17:00:00Z', 'en')).toBe('Nov 30, 2026')
+    expect(formatBeijingDate('2026-11-29T15:59:59Z', 'en')).toBe('Nov 29, 2026')
+    expect(formatBeijingDate(null, 'en')).toBe('')
   })
 })

@@ -129,8 +129,14 @@ async def test_empty_search_and_filters_help(
     browser: Browser, live_server: str, screenshots: Path
 ) -> None:
     page = await new_page(browser, live_server, "en", DESKTOP)
-    await page.goto("/catalogue")
-    await _search(page, "量子纠缠发生器")
+    # Searching from the home page lands on the catalogue with the search text.
+    await page.goto("/")
+    await page.get_by_test_id("home-search").fill("量子纠缠发生器")
+    await page.get_by_test_id("home-search").press("Enter")
+    await expect(page).to_have_url(
+        re.compile(r"/catalogue\?q=" + re.escape(quote("量子纠缠发生器")))
+    )
+    await expect(page.get_by_test_id("catalogue-search")).to_have_value("量子纠缠发生器")
     assert _total(live_server, q="量子纠缠发生器") == 0
     empty = page.get_by_test_id("catalogue-empty")
     await expect(empty).to_contain_text("No product matches")

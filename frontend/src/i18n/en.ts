@@ -82,6 +82,12 @@ const en: MessageSchema = {
     lead: 'First-set major technical equipment is equipment that achieves a major technical breakthrough in China, has its own intellectual property and has no market track record yet. Beijing recognises such products in yearly batches and helps them reach the market through demonstration projects, insurance compensation and purchase matching.',
     ctaRegister: 'Register your enterprise and apply',
     ctaLogin: 'Log in',
+    searchLabel: 'Search recognised first-set products',
+    searchPlaceholder: 'Product, model or company, e.g. “robot”',
+    searchSubmit: 'Search',
+    browse: 'Browse every product',
+    verify: 'Verify a certificate',
+    statistics: 'Statistics',
     processHeading: 'How recognition works',
     steps: {
       enterprise: {

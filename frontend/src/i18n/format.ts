@@ -17,6 +17,15 @@ export function formatDate(value: string | null | undefined, locale: string): st
   return new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeZone: 'UTC' }).format(date)
 }
 
+/** The Beijing calendar date of an instant: the program's dates (issue, revocation) are
+ * Beijing dates wherever the reader is. */
+export function formatBeijingDate(value: string | null | undefined, locale: string): string {
+  if (!value) return ''
+  const date = new Date(value)
+  if (Number.isNaN(date.getTime())) return String(value)
+  return new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeZone: 'Asia/Shanghai' }).format(date)
+}
+
 const TEN_THOUSAND = 10_000
 
 /**
@@ -61,6 +70,7 @@ export function useFormat() {
   return {
     dateTime: (value: string | Date | null | undefined) => formatDateTime(value, locale.value),
     date: (value: string | null | undefined) => formatDate(value, locale.value),
+    beijingDate: (value: string | null | undefined) => formatBeijingDate(value, locale.value),
     money: (value: string | number | null | undefined) => formatMoney(value, locale.value),
     bytes: (value: number) => formatBytes(value, locale.value),
     number: (value: number) => new Intl.NumberFormat(locale.value).format(value),

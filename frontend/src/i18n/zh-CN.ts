@@ -82,6 +82,12 @@ const zhCN = {
     lead: '首台(套)重大技术装备是指国内率先实现重大技术突破、拥有知识产权、尚未取得市场业绩的装备产品。北京市每年分批认定首台(套)产品，并通过示范应用、保险补偿和采购对接支持其进入市场。',
     ctaRegister: '企业注册并申报',
     ctaLogin: '登录',
+    searchLabel: '搜索已认定的首台(套)产品',
+    searchPlaceholder: '产品名称、型号或企业，如“机器人”',
+    searchSubmit: '搜索目录',
+    browse: '浏览全部产品',
+    verify: '查验证书',
+    statistics: '统计数据',
     processHeading: '认定流程',
     steps: {
       enterprise: {

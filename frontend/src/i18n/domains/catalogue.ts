@@ -138,7 +138,7 @@ const zhCN = {
     model: '型号规格',
     level: '技术水平',
     batch: '认定批次',
-    issued: '发证时间',
+    issued: '发证日期',
     validUntil: '有效期至',
     pdf: '下载证书 PDF',
     another: '查验其他证书',
