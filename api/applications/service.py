@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Row, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api import concurrency
 from api.applications import access, eligibility
 from api.applications.schemas import (
     ApplicationContent,
@@ -21,12 +22,11 @@ from api.applications.schemas import (
 )
 from api.audit import service as audit
 from api.batches import service as batch_service
+from api.concurrency import version_etag
 from api.errors import (
     Conflict,
     FieldError,
     NotFound,
-    PreconditionFailed,
-    PreconditionRequired,
     Unprocessable,
     field_error,
 )
@@ -92,7 +92,7 @@ def is_overdue(application: Application) -> bool:
 
 
 def etag(application: Application) -> str:
-    return f'"{application.id}-v{application.version}"'
+    return version_etag(application.id, application.version)
 
 
 def snapshot(application: Application) -> dict[str, Any]:
@@ -260,14 +260,7 @@ async def create_application(
 
 
 def check_if_match(application: Application, if_match: str | None) -> None:
-    if not if_match:
-        raise PreconditionRequired("Send If-Match with the ETag of the application you edited.")
-    presented = {tag.strip().removeprefix("W/") for tag in if_match.split(",")}
-    if etag(application) not in presented and "*" not in presented:
-        raise PreconditionFailed(
-            "The application was changed by someone else; reload it and apply your edits again.",
-            extra={"current_etag": etag(application)},
-        )
+    concurrency.check_if_match(etag(application), if_match, what="application")
 
 
 async def update_application(

@@ -22,6 +22,16 @@ from api.models.base import Base
 from api.models.batch import AggregationRule, Batch, BatchStatus
 from api.models.calendar import CalendarDay, CalendarSource, CalendarYear
 from api.models.event import OutboxEvent
+from api.models.followup import (
+    DemonstrationProject,
+    InsurancePolicy,
+    IntentionStatus,
+    ProjectStage,
+    PurchaseIntention,
+    Roadshow,
+    RoadshowSlot,
+    RoadshowStatus,
+)
 from api.models.organization import District, Organization, OrganizationKind
 from api.models.publicity import Objection, ObjectionStatus
 from api.models.review import (
@@ -61,11 +71,14 @@ __all__ = [
     "CatalogueChangeKind",
     "CatalogueEntry",
     "CheckStep",
+    "DemonstrationProject",
     "District",
     "ExpertAttestation",
     "ExpertAvailability",
     "ExpertConflict",
     "ExpertProfile",
+    "InsurancePolicy",
+    "IntentionStatus",
     "Locale",
     "Membership",
     "Objection",
@@ -75,10 +88,15 @@ __all__ = [
     "OutboxCursor",
     "OutboxEvent",
     "ProductType",
+    "ProjectStage",
+    "PurchaseIntention",
     "Recommendation",
     "Review",
     "ReviewAssignment",
     "ReviewStatus",
+    "Roadshow",
+    "RoadshowSlot",
+    "RoadshowStatus",
     "Role",
     "RubricCriterion",
     "SigningKey",

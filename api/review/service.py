@@ -18,13 +18,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.applications import service as applications
 from api.audit import service as audit
+from api.concurrency import check_if_match, version_etag
 from api.errors import (
     Conflict,
     FieldError,
     Forbidden,
     NotFound,
-    PreconditionFailed,
-    PreconditionRequired,
     Unprocessable,
 )
 from api.experts import rubric as rubric_service
@@ -54,7 +53,7 @@ AUDITED = ("status", "scores", "total", "comment", "recommendation", "waived_rea
 
 
 def etag(review: Review) -> str:
-    return f'"{review.id}-v{review.version}"'
+    return version_etag(review.id, review.version)
 
 
 def snapshot(review: Review) -> dict[str, Any]:
@@ -250,16 +249,7 @@ def _locked(review: Review) -> Conflict:
 
 
 def _check_if_match(review: Review, if_match: str | None, *, required: bool) -> None:
-    if not if_match:
-        if required:
-            raise PreconditionRequired("Send If-Match with the ETag of the review you edited.")
-        return
-    presented = {tag.strip().removeprefix("W/") for tag in if_match.split(",")}
-    if etag(review) not in presented and "*" not in presented:
-        raise PreconditionFailed(
-            "The review was changed elsewhere (another tab?); reload it and apply your edits.",
-            extra={"current_etag": etag(review)},
-        )
+    check_if_match(etag(review), if_match, what="review", required=required)
 
 
 def _check_scores(
