@@ -27,6 +27,7 @@ from api.config import Settings, get_settings
 from api.db import database
 from api.errors import PROBLEM_MEDIA_TYPE, FieldError, Problem, install_error_handlers
 from api.experts.router import router as experts_router
+from api.followup.router import router as followup_router
 from api.frontend_app import mount_frontend
 from api.logs import configure_logging
 from api.middleware import RequestContextMiddleware
@@ -34,6 +35,7 @@ from api.ops.router import router as ops_router
 from api.organizations.router import router as organizations_router
 from api.publicity.router import router as publicity_router
 from api.review.router import router as review_router
+from api.roadshows.router import router as roadshows_router
 from api.statistics.router import router as statistics_router
 from api.taxonomy.router import router as taxonomy_router
 from api.users.router import router as users_router
@@ -157,6 +159,8 @@ def create_app(
         awards_router,
         catalogue_router,
         statistics_router,
+        roadshows_router,
+        followup_router,
         *extra_routers,
     ):
         app.include_router(router, prefix=API_PREFIX)

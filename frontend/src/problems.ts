@@ -12,6 +12,8 @@ import { problemCodes as evaluationCodes } from '@/i18n/domains/evaluation'
 import { problemCodes as catalogueCodes } from '@/i18n/domains/catalogue'
 import { problemCodes as statisticsCodes } from '@/i18n/domains/statistics'
 import { problemCodes as awardsCodes } from '@/i18n/domains/awards'
+import { problemCodes as roadshowsCodes } from '@/i18n/domains/roadshows'
+import { problemCodes as followupCodes } from '@/i18n/domains/followup'
 
 /** Problem codes with a message under `problems.<code>` in both locale files. */
 export const PROBLEM_CODES = [
@@ -53,7 +55,7 @@ export const PROBLEM_CODES = [
 export type ProblemCode = (typeof PROBLEM_CODES)[number]
 
 /** Codes of the later domains, each listed beside its messages in `i18n/domains/`. */
-const DOMAIN_PROBLEM_CODES: readonly string[] = [...calendarCodes, ...publicityCodes, ...rankingCodes, ...evaluationCodes, ...catalogueCodes, ...statisticsCodes, ...awardsCodes]
+const DOMAIN_PROBLEM_CODES: readonly string[] = [...calendarCodes, ...publicityCodes, ...rankingCodes, ...evaluationCodes, ...catalogueCodes, ...statisticsCodes, ...awardsCodes, ...roadshowsCodes, ...followupCodes]
 
 /** Field-level codes (422 `errors[].code`) that have a better message than the server's. */
 const FIELD_CODE_KEYS: Record<string, string> = {

@@ -47,7 +47,7 @@ const testIds = (wrapper: Awaited<ReturnType<typeof mountHeader>>) =>
   wrapper.findAll('nav a').map((a) => a.attributes('data-testid'))
 
 
-const PUBLIC_LINKS = ['nav-home', 'nav-catalogue', 'nav-verify', 'nav-statistics', 'nav-publicity']
+const PUBLIC_LINKS = ['nav-home', 'nav-catalogue', 'nav-verify', 'nav-statistics', 'nav-roadshows', 'nav-publicity']
 
 describe('AppHeader', () => {
   it('shows login and register to an anonymous visitor', async () => {
@@ -68,6 +68,8 @@ describe('AppHeader', () => {
       'nav-experts',
       'nav-objections',
       'nav-certificates',
+      'nav-verification',
+      'nav-roadshows-admin',
       'nav-users',
       'nav-audit',
       'nav-calendar',
@@ -81,7 +83,7 @@ describe('AppHeader', () => {
     const me = admin()
     me.roles[0]!.role = 'applicant'
     const wrapper = await mountHeader(me)
-    expect(testIds(wrapper)).toEqual([...PUBLIC_LINKS, 'nav-workbench', 'nav-applications', 'nav-organization'])
+    expect(testIds(wrapper)).toEqual([...PUBLIC_LINKS, 'nav-workbench', 'nav-applications', 'nav-organization', 'nav-follow-up'])
     expect(wrapper.find('[data-testid=nav-applications]').text()).toBe('我的申报')
   })
 

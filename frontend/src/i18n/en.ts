@@ -7,6 +7,8 @@ import evaluation from './domains/evaluation'
 import catalogue from './domains/catalogue'
 import statistics from './domains/statistics'
 import awards from './domains/awards'
+import roadshows from './domains/roadshows'
+import followup from './domains/followup'
 
 const en: MessageSchema = {
   app: {
@@ -37,6 +39,10 @@ const en: MessageSchema = {
     verify: 'Verify a certificate',
     statistics: 'Statistics',
     certificates: 'Certificates',
+    roadshows: 'Roadshows',
+    followUp: 'Demonstration & purchases',
+    roadshowsAdmin: 'Roadshow editor',
+    verification: 'Verification queue',
   },
   header: {
     account: 'Signed in as',
@@ -626,6 +632,8 @@ const en: MessageSchema = {
     ...catalogue.problems.en,
     ...statistics.problems.en,
     ...awards.problems.en,
+    ...roadshows.problems.en,
+    ...followup.problems.en,
     generic: 'The request failed; please try again later.',
     not_authenticated: 'Please log in first.',
     session_expired: 'Your session has expired; please log in again.',
@@ -668,6 +676,8 @@ const en: MessageSchema = {
   catalogue: catalogue.en,
   statistics: statistics.en,
   awards: awards.en,
+  roadshows: roadshows.en,
+  followup: followup.en,
 }
 
 export default en

@@ -7,6 +7,8 @@ import evaluation from './domains/evaluation'
 import catalogue from './domains/catalogue'
 import statistics from './domains/statistics'
 import awards from './domains/awards'
+import roadshows from './domains/roadshows'
+import followup from './domains/followup'
 
 const zhCN = {
   app: {
@@ -37,6 +39,10 @@ const zhCN = {
     verify: '证书查验',
     statistics: '统计数据',
     certificates: '证书管理',
+    roadshows: '路演活动',
+    followUp: '示范应用与采购',
+    roadshowsAdmin: '路演管理',
+    verification: '跟踪核验',
   },
   header: {
     account: '当前用户',
@@ -626,6 +632,8 @@ const zhCN = {
     ...catalogue.problems.zhCN,
     ...statistics.problems.zhCN,
     ...awards.problems.zhCN,
+    ...roadshows.problems.zhCN,
+    ...followup.problems.zhCN,
     generic: '请求失败，请稍后重试。',
     not_authenticated: '请先登录。',
     session_expired: '登录已过期，请重新登录。',
@@ -668,6 +676,8 @@ const zhCN = {
   catalogue: catalogue.zhCN,
   statistics: statistics.zhCN,
   awards: awards.zhCN,
+  roadshows: roadshows.zhCN,
+  followup: followup.zhCN,
 }
 
 export type MessageSchema = typeof zhCN

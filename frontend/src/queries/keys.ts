@@ -91,6 +91,17 @@ export const queryKeys = {
     all: ['statistics'] as const,
     read: (batchId: string) => ['statistics', { batchId }] as const,
   },
+  roadshows: {
+    all: ['roadshows'] as const,
+    list: (filters: object) => ['roadshows', 'list', filters] as const,
+    detail: (id: string) => ['roadshows', 'detail', id] as const,
+  },
+  followup: {
+    all: ['followup'] as const,
+    awards: (filters: object) => ['followup', 'awards', filters] as const,
+    award: (awardId: string) => ['followup', 'award', awardId] as const,
+    queue: (filters: object) => ['followup', 'queue', filters] as const,
+  },
   awards: {
     all: ['awards'] as const,
     list: (filters: { batchId?: string; statuses?: string[] }) => ['awards', 'list', filters] as const,

@@ -69,6 +69,18 @@ export const routes: RouteRecordRaw[] = [
     meta: { titleKey: 'catalogue.verify.title' },
   },
   {
+    path: '/roadshows',
+    name: 'roadshows',
+    component: () => publicPages().then((m) => m.RoadshowsPage),
+    meta: { titleKey: 'roadshows.title' },
+  },
+  {
+    path: '/roadshows/:id',
+    name: 'roadshow',
+    component: () => publicPages().then((m) => m.RoadshowPage),
+    meta: { titleKey: 'roadshows.title' },
+  },
+  {
     // ECharts is heavy: the page and its charts load only when someone opens it.
     path: '/statistics',
     name: 'statistics',
@@ -192,6 +204,24 @@ export const routes: RouteRecordRaw[] = [
     name: 'users',
     component: () => staffPages().then((m) => m.UsersPage),
     meta: { titleKey: 'users.title', requiresAuth: true, roles: ['admin'] },
+  },
+  {
+    path: '/follow-up',
+    name: 'follow-up',
+    component: () => staffPages().then((m) => m.FollowUpPage),
+    meta: { titleKey: 'followup.title', requiresAuth: true, roles: ['applicant'] },
+  },
+  {
+    path: '/admin/roadshows',
+    name: 'roadshows-admin',
+    component: () => staffPages().then((m) => m.RoadshowEditorPage),
+    meta: { titleKey: 'roadshows.adminTitle', requiresAuth: true, roles: ['admin'] },
+  },
+  {
+    path: '/admin/verification',
+    name: 'verification',
+    component: () => staffPages().then((m) => m.VerificationQueuePage),
+    meta: { titleKey: 'followup.adminTitle', requiresAuth: true, roles: ['admin'] },
   },
   {
     path: '/admin/certificates',

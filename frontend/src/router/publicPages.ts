@@ -9,3 +9,5 @@ export { default as ObjectionFormPage } from '@/pages/publicity/ObjectionFormPag
 export { default as CataloguePage } from '@/pages/catalogue/CataloguePage.vue'
 export { default as ProductPage } from '@/pages/catalogue/ProductPage.vue'
 export { default as VerifyPage } from '@/pages/catalogue/VerifyPage.vue'
+export { default as RoadshowsPage } from '@/pages/roadshows/RoadshowsPage.vue'
+export { default as RoadshowPage } from '@/pages/roadshows/RoadshowPage.vue'
