@@ -8,7 +8,7 @@ stages of a batch still under review or deliberation are not public yet.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, exists, func, or_, select, text, tuple_
@@ -34,12 +34,14 @@ from api.models import (
     ObjectionStatus,
     Organization,
 )
+from api.statistics.followup import followup_counts, total
 from api.statistics.schemas import (
     BatchStatistics,
     Breakdown,
     Funnel,
     Statistics,
     StatisticsBlock,
+    YearStatistics,
 )
 
 A = ApplicationStatus
@@ -178,11 +180,17 @@ async def statistics(session: AsyncSession, batch_id: uuid.UUID | None = None) -
     batches = await _batches(session, batch_id)
     if batch_id is not None and not batches:
         raise NotFound("No published batch has this id.", code="batch_not_found")
+    batch_ids = [b.id for b in batches]
     async with timeout_as_503():
-        funnels, breakdowns = await _counts(session, [b.id for b in batches])
+        funnels, breakdowns = await _counts(session, batch_ids)
+        followups = await followup_counts(session, batch_ids)
 
     def block(key: Key) -> dict[str, Any]:
-        return {"funnel": funnels[key], **breakdowns[key]}
+        return {"funnel": funnels[key], "followup": followups[key].figures(), **breakdowns[key]}
+
+    by_year: dict[int, list[uuid.UUID]] = {}
+    for b in batches:
+        by_year.setdefault(b.year, []).append(b.id)
 
     return Statistics(
         overall=StatisticsBlock(**block(None)),
@@ -200,4 +208,21 @@ async def statistics(session: AsyncSession, batch_id: uuid.UUID | None = None) -
             )
             for b in batches
         ],
+        years=[
+            YearStatistics(
+                year=year,
+                funnel=_sum_funnels(funnels[i] for i in ids),
+                followup=total(followups[i] for i in ids).figures(),
+            )
+            for year, ids in by_year.items()
+        ],
     )
+
+
+def _sum_funnels(funnels: Iterable[Funnel]) -> Funnel:
+    names = list(Funnel.model_fields)
+    sums = dict.fromkeys(names, 0)
+    for funnel in funnels:
+        for name in names:
+            sums[name] += getattr(funnel, name)
+    return Funnel(**sums)
