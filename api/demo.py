@@ -246,8 +246,9 @@ def _uscc(index: int, org: DemoOrg) -> str:
 async def load_demo(session: AsyncSession) -> dict[str, int]:
     """Create what is missing; return how many organisations, users and applications were
     added."""
+    from api.demo_followup import load_followup_demo
     from api.demo_intake import load_intake_demo
-    from api.demo_review import load_review_demo
+    from api.demo_review import load_review_demo, principal_of
 
     added = {"organizations": 0, "users": 0, "applications": 0}
     orgs: dict[str, Organization] = {}
@@ -290,4 +291,5 @@ async def load_demo(session: AsyncSession) -> dict[str, int]:
     await session.flush()
     added["applications"] = await load_intake_demo(session, orgs)
     await load_review_demo(session, orgs, {local: demo_email(local) for local, *_ in USERS})
+    await load_followup_demo(session, await principal_of(session, demo_email("admin")))
     return added

@@ -118,6 +118,18 @@ PRODUCTS: dict[str, list[tuple[str, str, str, ProductType]]] = {
             "YS-PEM1",
             ProductType.complete_machine,
         ),
+        (
+            "百兆瓦级压缩空气储能膨胀机",
+            "100 MW compressed-air energy storage expander",
+            "QN-CAES1",
+            ProductType.complete_machine,
+        ),
+        (
+            "十兆瓦级海上风电主轴轴承",
+            "Main shaft bearing for 10 MW offshore wind turbines",
+            "YS-WB10",
+            ProductType.core_component,
+        ),
     ],
     "aerospace": [
         (

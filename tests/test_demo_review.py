@@ -3,6 +3,8 @@ a batch under review with work waiting for expert1 — all reached through the s
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import httpx
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -81,7 +83,8 @@ async def test_2021_batch_is_awarded_after_two_objections(db: AsyncSession) -> N
         per_application[review.application_id] = per_application.get(review.application_id, 0) + 1
     assert len(per_application) == 48
     assert all(3 <= n <= 5 for n in per_application.values())
-    assert sum(per_application.values()) >= 48 * 5 - 12
+    # Only the fields whose makers the demo experts must avoid run short, a handful of them.
+    assert len([n for n in per_application.values() if n < 5]) <= 8
     assert all(r.status == ReviewStatus.submitted and len(r.scores) == criteria for r in reviews)
     totals = [r.total for r in reviews if r.total is not None]
     assert max(totals) - min(totals) >= 20
@@ -131,3 +134,26 @@ async def test_expert1_has_assignments_waiting_for_the_statement(
     assert (await login(client, demo_email("expert1"), DEMO_PASSWORD)).status_code == 200
     mine = (await client.get("/api/v1/expert/assignments")).json()
     assert mine, "expert1 sees the assignments"
+
+
+async def test_2021_follow_up_reproduces_the_reported_picture(
+    db: AsyncSession, client: httpx.AsyncClient
+) -> None:
+    """The October 2021 report: nearly one fifth of the awards in new energy and energy saving,
+    almost half in demonstration application, purchase intentions of nearly one billion yuan,
+    demonstration projects expected to invest nearly ten billion."""
+    await load_demo(db)
+    await load_demo(db)  # idempotent: nothing is counted twice
+    batch = await _batch(db, 2021, 1)
+    body = (await client.get("/api/v1/statistics", params={"batch_id": str(batch.id)})).json()
+    block = body["overall"]
+    energy = next(f for f in block["fields"] if f["code"] == "energy_environment")
+    assert 0.15 <= energy["award_share"] <= 0.2
+    followup = block["followup"]
+    assert followup["awards"] == 40
+    assert 0.4 <= followup["demonstration"]["demonstration_share"] < 0.5
+    assert 900_000_000 <= Decimal(followup["intentions"]["total_yuan"]) < 1_000_000_000
+    assert 9_000_000_000 <= Decimal(followup["demonstration"]["expected_investment_yuan"]) < 10**10
+    # Some records still wait for the joint office, and the statistics say so.
+    assert followup["demonstration"]["unverified"] + followup["intentions"]["unverified"] > 0
+    assert followup["insurance"]["policies"] > 0

@@ -3,7 +3,7 @@ import { flushPromises, mount } from '@vue/test-utils'
 import { describe, expect, it } from 'vitest'
 import { createMemoryHistory, createRouter } from 'vue-router'
 
-import type { Breakdown, Funnel, Statistics, StatisticsBlock } from '@/api'
+import type { Breakdown, FollowUp, Funnel, Statistics, StatisticsBlock } from '@/api'
 import { createAppI18n } from '@/i18n'
 import statisticsMessages, { problemCodes } from '@/i18n/domains/statistics'
 import {
@@ -24,6 +24,7 @@ import {
   type ChartContext,
   type Translate,
 } from '@/pages/statistics/charts'
+import { followUpFigures, followUpTable, formatYuan, tableCsv, unverifiedCount, yearsTable } from '@/pages/statistics/followup'
 import StatisticsPage from '@/pages/statistics/StatisticsPage.vue'
 import { problemMessage } from '@/problems'
 import { createAppQueryClient } from '@/queries/client'
@@ -40,6 +41,35 @@ function context(locale: 'zh-CN' | 'en', narrow = false): ChartContext {
 
 const funnel: Funnel = { submitted: 68, accepted: 58, reviewed: 58, shortlisted: 49, awarded: 40, revoked: 1 }
 const noFunnel: Funnel = { submitted: 0, accepted: 0, reviewed: 0, shortlisted: 0, awarded: 0, revoked: 0 }
+
+/** The 2021 picture: 19 of 40 in demonstration, 9.64 亿 of intentions, 98.5 亿 of investment. */
+function followupOf(awards: number): FollowUp {
+  return {
+    awards,
+    demonstration: {
+      projects: 23,
+      awards_in_demonstration: 19,
+      demonstration_share: awards ? 19 / awards : 0,
+      expected_investment_yuan: '9850000000.00',
+      unverified: 2,
+    },
+    intentions: {
+      count: 31,
+      intent_yuan: '412000000.00',
+      signed_yuan: '552000000.50',
+      total_yuan: '964000000.50',
+      unverified: 1,
+    },
+    insurance: {
+      policies: 12,
+      awards_insured: 11,
+      coverage_share: awards ? 11 / awards : 0,
+      premium_yuan: '3600000.00',
+      subsidy_yuan: '2880000.00',
+      unverified: 0,
+    },
+  }
+}
 
 function bucket(code: string, name_zh: string, name_en: string, applications: number, awards: number): Breakdown {
   return {
@@ -231,6 +261,7 @@ describe('statistics messages', () => {
 describe('StatisticsPage', () => {
   const block = (f: Funnel, items: Breakdown[] = fields): StatisticsBlock => ({
     funnel: f,
+    followup: followupOf(f.awarded),
     fields: items,
     levels,
     product_types: [],
@@ -247,6 +278,7 @@ describe('StatisticsPage', () => {
   const answer: Statistics = {
     overall: block(funnel),
     batches: [{ ...block(funnel), batch: brief }],
+    years: [{ year: 2021, funnel, followup: followupOf(funnel.awarded) }],
   }
 
   async function mountPage(data: Statistics, locale: 'zh-CN' | 'en' = 'zh-CN') {
@@ -268,7 +300,7 @@ describe('StatisticsPage', () => {
   }
 
   it('says so when no batch is published', async () => {
-    const { wrapper } = await mountPage({ overall: block(noFunnel, []), batches: [] })
+    const { wrapper } = await mountPage({ overall: block(noFunnel, []), batches: [], years: [] })
     expect(wrapper.get('[data-testid=statistics-empty]').text()).toContain('还没有已公布的批次')
     expect(wrapper.find('[data-testid=statistics-batch]').exists()).toBe(false)
     expect(wrapper.findAll('h1')).toHaveLength(1)
@@ -294,5 +326,54 @@ describe('StatisticsPage', () => {
     expect(inspect(fieldsPanel().props('spec').option).yAxis!.data).toContain('Integrated circuits')
     expect(fieldsPanel().props('heading')).toBe('Applications and awards per field')
     expect(wrapper.get('[data-testid=statistics-batch] option').text()).toBe('All published batches')
+  })
+})
+
+describe('follow-up figures', () => {
+  const t = (key: string, named?: Record<string, unknown>) => `${key}${named ? JSON.stringify(named) : ''}`
+
+  it('reports large amounts in 亿元 and 万元, and compactly in English', () => {
+    expect(formatYuan('964000000.50', 'zh-CN')).toBe('9.64 亿元')
+    expect(formatYuan('9850000000.00', 'zh-CN')).toBe('98.5 亿元')
+    expect(formatYuan('2880000.00', 'zh-CN')).toBe('288 万元')
+    expect(formatYuan('99.5', 'zh-CN')).toBe('99.5 元')
+    expect(formatYuan('964000000.50', 'en')).toBe('CN¥964M')
+    expect(formatYuan('not a number', 'en')).toBe('not a number')
+  })
+
+  it('makes the four headline cards from the answer', () => {
+    const cards = followUpFigures(followupOf(40), 'zh-CN', t)
+    expect(cards.map((c) => c.key)).toEqual(['demonstration', 'intentions', 'investment', 'insurance'])
+    expect(cards[0]!.value).toBe('47.5%')
+    expect(cards[0]!.detail).toContain('"n":"19"')
+    expect(cards[1]!.value).toBe('9.64 亿元')
+    expect(cards[2]!.value).toBe('98.5 亿元')
+    expect(cards[3]!.value).toBe('27.5%')
+    expect(unverifiedCount(followupOf(40))).toBe(3)
+  })
+
+  it('keeps the exact amounts in the table', () => {
+    const table = followUpTable(followupOf(40), 'en', t)
+    const total = table.rows.find((r) => r.key === 'totalYuan')
+    expect(total!.cells[1]).toBe('964,000,000.50')
+    expect(table.rows.find((r) => r.key === 'unverified')!.cells[1]).toBe('3')
+  })
+
+  it('lists the years with their headline figures', () => {
+    const table = yearsTable([{ year: 2021, funnel, followup: followupOf(40) }], 'zh-CN', t)
+    expect(table.columns).toHaveLength(7)
+    expect(table.rows[0]!.cells).toEqual(['2021', '68', '40', '47.5%', '9.64 亿元', '98.5 亿元', '27.5%'])
+  })
+
+  it('writes CSV with a BOM, quoting and formula cells neutralised', () => {
+    const csv = tableCsv({
+      columns: ['名称', 'Value'],
+      rows: [
+        { key: 'a', cells: ['=HYPERLINK("x")', '1,234'] },
+        { key: 'b', cells: ['-1', 'plain'] },
+      ],
+    })
+    expect(csv.startsWith('\uFEFF')).toBe(true)
+    expect(csv).toBe('\uFEFF名称,Value\r\n"\'=HYPERLINK(""x"")","1,234"\r\n\'-1,plain\r\n')
   })
 })

@@ -7,6 +7,7 @@ Screenshots in zh-CN and en, desktop and phone."""
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +65,33 @@ async def shows_figures(page: Page, funnel: dict[str, int]) -> None:
         await expect(figure.locator("dd")).to_contain_text(f"{funnel[key]:,}")
 
 
+def percent(share: float) -> str:
+    return f"{round(share * 100, 1):g}%"
+
+
+def hundred_millions(yuan: str) -> str:
+    """An amount as the page writes it in Chinese from 亿 (10^8) on."""
+    return f"{Decimal(yuan) / 10**8:.2f}".rstrip("0").rstrip(".") + " 亿元"
+
+
+async def shows_followup(page: Page, followup: dict[str, Any]) -> None:
+    """The programme's headline follow-up figures, as the API states them."""
+    value = ".statistics__value"
+    demonstration = followup["demonstration"]
+    await expect(page.get_by_test_id("followup-demonstration").locator(value)).to_have_text(
+        percent(demonstration["demonstration_share"])
+    )
+    await expect(page.get_by_test_id("followup-intentions").locator(value)).to_have_text(
+        hundred_millions(followup["intentions"]["total_yuan"])
+    )
+    await expect(page.get_by_test_id("followup-investment").locator(value)).to_have_text(
+        hundred_millions(demonstration["expected_investment_yuan"])
+    )
+    await expect(page.get_by_test_id("followup-insurance").locator(value)).to_have_text(
+        percent(followup["insurance"]["coverage_share"])
+    )
+
+
 async def test_statistics_on_desktop(browser: Browser, live_server: str, screenshots: Path) -> None:
     page = await new_page(browser, live_server, "zh-CN", DESKTOP)
     requested: list[str] = []
@@ -110,6 +138,11 @@ async def test_statistics_on_desktop(browser: Browser, live_server: str, screens
     await shows_figures(page, batch["funnel"])
     await expect(page.get_by_test_id("statistics-updating")).to_have_text("")
     await charts_drawn(page)
+    # The 2021 picture as reported: almost half in demonstration, nearly 1 billion yuan of
+    # purchase intentions, nearly 10 billion of expected demonstration investment.
+    await shows_followup(page, batch["followup"])
+    assert 0.4 <= batch["followup"]["demonstration"]["demonstration_share"] < 0.5
+    await expect(page.get_by_test_id("followup-unverified")).to_contain_text("尚待联合办公室核验")
 
     # The language switch relabels the drawn charts.
     await page.get_by_test_id("locale-switch").click()
