@@ -2,7 +2,7 @@
 
 import { type Client, formDataBodySerializer, type Options as Options2, type TDataShape } from './client';
 import { client } from './client.gen';
-import type { ApplicationsCheckEligibilityData, ApplicationsCheckEligibilityErrors, ApplicationsCheckEligibilityResponses, ApplicationsCreateApplicationData, ApplicationsCreateApplicationErrors, ApplicationsCreateApplicationResponses, ApplicationsDistrictRecommendData, ApplicationsDistrictRecommendErrors, ApplicationsDistrictRecommendResponses, ApplicationsDistrictRejectData, ApplicationsDistrictRejectErrors, ApplicationsDistrictRejectResponses, ApplicationsDistrictReturnData, ApplicationsDistrictReturnErrors, ApplicationsDistrictReturnResponses, ApplicationsFormalAcceptData, ApplicationsFormalAcceptErrors, ApplicationsFormalAcceptResponses, ApplicationsFormalRejectData, ApplicationsFormalRejectErrors, ApplicationsFormalRejectResponses, ApplicationsFormalReturnData, ApplicationsFormalReturnErrors, ApplicationsFormalReturnResponses, ApplicationsListApplicationsData, ApplicationsListApplicationsErrors, ApplicationsListApplicationsResponses, ApplicationsReadApplicationData, ApplicationsReadApplicationErrors, ApplicationsReadApplicationResponses, ApplicationsReadTimelineData, ApplicationsReadTimelineErrors, ApplicationsReadTimelineResponses, ApplicationsResubmitApplicationData, ApplicationsResubmitApplicationErrors, ApplicationsResubmitApplicationResponses, ApplicationsSubmitApplicationData, ApplicationsSubmitApplicationErrors, ApplicationsSubmitApplicationResponses, ApplicationsUpdateApplicationData, ApplicationsUpdateApplicationErrors, ApplicationsUpdateApplicationResponses, ApplicationsWithdrawApplicationData, ApplicationsWithdrawApplicationErrors, ApplicationsWithdrawApplicationResponses, AttachmentsDeleteAttachmentData, AttachmentsDeleteAttachmentErrors, AttachmentsDeleteAttachmentResponses, AttachmentsDownloadAttachmentData, AttachmentsDownloadAttachmentErrors, AttachmentsDownloadAttachmentResponses, AttachmentsListAttachmentsData, AttachmentsListAttachmentsErrors, AttachmentsListAttachmentsResponses, AttachmentsUploadAttachmentData, AttachmentsUploadAttachmentErrors, AttachmentsUploadAttachmentResponses, AuditListAuditEventsData, AuditListAuditEventsErrors, AuditListAuditEventsResponses, AuthLoginData, AuthLoginErrors, AuthLoginResponses, AuthLogoutData, AuthLogoutErrors, AuthLogoutResponses, AuthMeData, AuthMeErrors, AuthMeResponses, AuthRegisterData, AuthRegisterErrors, AuthRegisterResponses, AwardsGetAwardData, AwardsGetAwardErrors, AwardsGetAwardResponses, AwardsGetCertificateData, AwardsGetCertificateErrors, AwardsGetCertificatePdfData, AwardsGetCertificatePdfErrors, AwardsGetCertificatePdfResponses, AwardsGetCertificateResponses, AwardsIssueAwardsData, AwardsIssueAwardsErrors, AwardsIssueAwardsResponses, AwardsListAwardsData, AwardsListAwardsErrors, AwardsListAwardsResponses, AwardsListKeysData, AwardsListKeysResponses, AwardsRevokeAwardData, AwardsRevokeAwardErrors, AwardsRevokeAwardResponses, BatchesCreateBatchData, BatchesCreateBatchErrors, BatchesCreateBatchResponses, BatchesListBatchesData, BatchesListBatchesErrors, BatchesListBatchesResponses, BatchesReadBatchData, BatchesReadBatchErrors, BatchesReadBatchResponses, BatchesTransitionBatchData, BatchesTransitionBatchErrors, BatchesTransitionBatchResponses, BatchesUpdateBatchData, BatchesUpdateBatchErrors, BatchesUpdateBatchResponses, CalendarAddWorkingDaysData, CalendarAddWorkingDaysErrors, CalendarAddWorkingDaysResponses, CalendarDeleteYearData, CalendarDeleteYearErrors, CalendarDeleteYearResponses, CalendarListYearsData, CalendarListYearsResponses, CalendarReadYearData, CalendarReadYearErrors, CalendarReadYearResponses, CalendarReplaceYearData, CalendarReplaceYearErrors, CalendarReplaceYearResponses, CatalogueExportCsvData, CatalogueExportCsvErrors, CatalogueExportCsvResponses, CatalogueExportJsonData, CatalogueExportJsonErrors, CatalogueExportJsonResponses, CatalogueExportXlsxData, CatalogueExportXlsxErrors, CatalogueExportXlsxResponses, CatalogueGetProductData, CatalogueGetProductErrors, CatalogueGetProductResponses, CatalogueListChangesData, CatalogueListChangesErrors, CatalogueListChangesResponses, CatalogueListProductsData, CatalogueListProductsErrors, CatalogueListProductsResponses, CatalogueProductFacetsData, CatalogueProductFacetsErrors, CatalogueProductFacetsResponses, ExpertsAddAssignmentData, ExpertsAddAssignmentErrors, ExpertsAddAssignmentResponses, ExpertsAddConflictData, ExpertsAddConflictErrors, ExpertsAddConflictResponses, ExpertsDeclareConflictData, ExpertsDeclareConflictErrors, ExpertsDeclareConflictResponses, ExpertsDeclareOwnConflictData, ExpertsDeclareOwnConflictErrors, ExpertsDeclareOwnConflictResponses, ExpertsDeleteConflictData, ExpertsDeleteConflictErrors, ExpertsDeleteConflictResponses, ExpertsListAssignmentsData, ExpertsListAssignmentsErrors, ExpertsListAssignmentsResponses, ExpertsListBatchExpertsData, ExpertsListBatchExpertsErrors, ExpertsListBatchExpertsResponses, ExpertsListConflictsData, ExpertsListConflictsErrors, ExpertsListConflictsResponses, ExpertsListDrawsData, ExpertsListDrawsErrors, ExpertsListDrawsResponses, ExpertsListExpertsData, ExpertsListExpertsErrors, ExpertsListExpertsResponses, ExpertsListOwnAssignmentsData, ExpertsListOwnAssignmentsErrors, ExpertsListOwnAssignmentsResponses, ExpertsPutAvailabilityData, ExpertsPutAvailabilityErrors, ExpertsPutAvailabilityResponses, ExpertsPutExpertData, ExpertsPutExpertErrors, ExpertsPutExpertResponses, ExpertsPutReviewSettingsData, ExpertsPutReviewSettingsErrors, ExpertsPutReviewSettingsResponses, ExpertsPutRubricData, ExpertsPutRubricErrors, ExpertsPutRubricResponses, ExpertsReadAttestationData, ExpertsReadAttestationErrors, ExpertsReadAttestationResponses, ExpertsReadCoverageData, ExpertsReadCoverageErrors, ExpertsReadCoverageResponses, ExpertsReadDrawData, ExpertsReadDrawErrors, ExpertsReadDrawResponses, ExpertsReadExpertData, ExpertsReadExpertErrors, ExpertsReadExpertResponses, ExpertsReadOwnProfileData, ExpertsReadOwnProfileErrors, ExpertsReadOwnProfileResponses, ExpertsReadReviewSettingsData, ExpertsReadReviewSettingsErrors, ExpertsReadReviewSettingsResponses, ExpertsReadRubricData, ExpertsReadRubricErrors, ExpertsReadRubricResponses, ExpertsRemoveAssignmentData, ExpertsRemoveAssignmentErrors, ExpertsRemoveAssignmentResponses, ExpertsRunDrawData, ExpertsRunDrawErrors, ExpertsRunDrawResponses, ExpertsSignAttestationData, ExpertsSignAttestationErrors, ExpertsSignAttestationResponses, OpsHealthzData, OpsHealthzResponses, OpsPrometheusMetricsData, OpsPrometheusMetricsResponses, OpsReadyzData, OpsReadyzErrors, OpsReadyzResponses, OrganizationsCreateOrganizationData, OrganizationsCreateOrganizationErrors, OrganizationsCreateOrganizationResponses, OrganizationsListOrganizationsData, OrganizationsListOrganizationsErrors, OrganizationsListOrganizationsResponses, OrganizationsReadOrganizationData, OrganizationsReadOrganizationErrors, OrganizationsReadOrganizationResponses, PublicityDismissObjectionData, PublicityDismissObjectionErrors, PublicityDismissObjectionResponses, PublicityDownloadObjectionEvidenceData, PublicityDownloadObjectionEvidenceErrors, PublicityDownloadObjectionEvidenceResponses, PublicityFileObjectionData, PublicityFileObjectionErrors, PublicityFileObjectionResponses, PublicityGetObjectionData, PublicityGetObjectionErrors, PublicityGetObjectionResponses, PublicityGetPublicityData, PublicityGetPublicityErrors, PublicityGetPublicityResponses, PublicityListObjectionsData, PublicityListObjectionsErrors, PublicityListObjectionsResponses, PublicityListPublicityData, PublicityListPublicityResponses, PublicityStartObjectionReviewData, PublicityStartObjectionReviewErrors, PublicityStartObjectionReviewResponses, PublicityUpholdObjectionData, PublicityUpholdObjectionErrors, PublicityUpholdObjectionResponses, ReviewExportResultsCsvData, ReviewExportResultsCsvErrors, ReviewExportResultsCsvResponses, ReviewExportResultsXlsxData, ReviewExportResultsXlsxErrors, ReviewExportResultsXlsxResponses, ReviewListReviewsData, ReviewListReviewsErrors, ReviewListReviewsResponses, ReviewNotSelectData, ReviewNotSelectErrors, ReviewNotSelectResponses, ReviewReadOwnReviewData, ReviewReadOwnReviewErrors, ReviewReadOwnReviewResponses, ReviewReadResultsData, ReviewReadResultsErrors, ReviewReadResultsResponses, ReviewReopenReviewData, ReviewReopenReviewErrors, ReviewReopenReviewResponses, ReviewSaveOwnReviewData, ReviewSaveOwnReviewErrors, ReviewSaveOwnReviewResponses, ReviewShortlistData, ReviewShortlistErrors, ReviewShortlistResponses, ReviewSubmitOwnReviewData, ReviewSubmitOwnReviewErrors, ReviewSubmitOwnReviewResponses, ReviewWaiveReviewData, ReviewWaiveReviewErrors, ReviewWaiveReviewResponses, StatisticsReadStatisticsData, StatisticsReadStatisticsErrors, StatisticsReadStatisticsResponses, TaxonomyListDistrictsData, TaxonomyListDistrictsResponses, TaxonomyReadTaxonomyData, TaxonomyReadTaxonomyResponses, UsersCreateUserData, UsersCreateUserErrors, UsersCreateUserResponses, UsersDeactivateUserData, UsersDeactivateUserErrors, UsersDeactivateUserResponses, UsersListUsersData, UsersListUsersErrors, UsersListUsersResponses, UsersReadUserData, UsersReadUserErrors, UsersReadUserResponses, UsersRevokeSessionsData, UsersRevokeSessionsErrors, UsersRevokeSessionsResponses, UsersSetRolesData, UsersSetRolesErrors, UsersSetRolesResponses } from './types.gen';
+import type { ApplicationsCheckEligibilityData, ApplicationsCheckEligibilityErrors, ApplicationsCheckEligibilityResponses, ApplicationsCreateApplicationData, ApplicationsCreateApplicationErrors, ApplicationsCreateApplicationResponses, ApplicationsDistrictRecommendData, ApplicationsDistrictRecommendErrors, ApplicationsDistrictRecommendResponses, ApplicationsDistrictRejectData, ApplicationsDistrictRejectErrors, ApplicationsDistrictRejectResponses, ApplicationsDistrictReturnData, ApplicationsDistrictReturnErrors, ApplicationsDistrictReturnResponses, ApplicationsFormalAcceptData, ApplicationsFormalAcceptErrors, ApplicationsFormalAcceptResponses, ApplicationsFormalRejectData, ApplicationsFormalRejectErrors, ApplicationsFormalRejectResponses, ApplicationsFormalReturnData, ApplicationsFormalReturnErrors, ApplicationsFormalReturnResponses, ApplicationsListApplicationsData, ApplicationsListApplicationsErrors, ApplicationsListApplicationsResponses, ApplicationsReadApplicationData, ApplicationsReadApplicationErrors, ApplicationsReadApplicationResponses, ApplicationsReadTimelineData, ApplicationsReadTimelineErrors, ApplicationsReadTimelineResponses, ApplicationsResubmitApplicationData, ApplicationsResubmitApplicationErrors, ApplicationsResubmitApplicationResponses, ApplicationsSubmitApplicationData, ApplicationsSubmitApplicationErrors, ApplicationsSubmitApplicationResponses, ApplicationsUpdateApplicationData, ApplicationsUpdateApplicationErrors, ApplicationsUpdateApplicationResponses, ApplicationsWithdrawApplicationData, ApplicationsWithdrawApplicationErrors, ApplicationsWithdrawApplicationResponses, AttachmentsDeleteAttachmentData, AttachmentsDeleteAttachmentErrors, AttachmentsDeleteAttachmentResponses, AttachmentsDownloadAttachmentData, AttachmentsDownloadAttachmentErrors, AttachmentsDownloadAttachmentResponses, AttachmentsListAttachmentsData, AttachmentsListAttachmentsErrors, AttachmentsListAttachmentsResponses, AttachmentsUploadAttachmentData, AttachmentsUploadAttachmentErrors, AttachmentsUploadAttachmentResponses, AuditListAuditEventsData, AuditListAuditEventsErrors, AuditListAuditEventsResponses, AuthLoginData, AuthLoginErrors, AuthLoginResponses, AuthLogoutData, AuthLogoutErrors, AuthLogoutResponses, AuthMeData, AuthMeErrors, AuthMeResponses, AuthRegisterData, AuthRegisterErrors, AuthRegisterResponses, AwardsGetAwardData, AwardsGetAwardErrors, AwardsGetAwardResponses, AwardsGetCertificateData, AwardsGetCertificateErrors, AwardsGetCertificatePdfData, AwardsGetCertificatePdfErrors, AwardsGetCertificatePdfResponses, AwardsGetCertificateResponses, AwardsIssueAwardsData, AwardsIssueAwardsErrors, AwardsIssueAwardsResponses, AwardsListAwardsData, AwardsListAwardsErrors, AwardsListAwardsResponses, AwardsListKeysData, AwardsListKeysResponses, AwardsRevokeAwardData, AwardsRevokeAwardErrors, AwardsRevokeAwardResponses, BatchesCreateBatchData, BatchesCreateBatchErrors, BatchesCreateBatchResponses, BatchesListBatchesData, BatchesListBatchesErrors, BatchesListBatchesResponses, BatchesReadBatchData, BatchesReadBatchErrors, BatchesReadBatchResponses, BatchesTransitionBatchData, BatchesTransitionBatchErrors, BatchesTransitionBatchResponses, BatchesUpdateBatchData, BatchesUpdateBatchErrors, BatchesUpdateBatchResponses, CalendarAddWorkingDaysData, CalendarAddWorkingDaysErrors, CalendarAddWorkingDaysResponses, CalendarDeleteYearData, CalendarDeleteYearErrors, CalendarDeleteYearResponses, CalendarListYearsData, CalendarListYearsResponses, CalendarReadYearData, CalendarReadYearErrors, CalendarReadYearResponses, CalendarReplaceYearData, CalendarReplaceYearErrors, CalendarReplaceYearResponses, CatalogueExportCsvData, CatalogueExportCsvErrors, CatalogueExportCsvResponses, CatalogueExportJsonData, CatalogueExportJsonErrors, CatalogueExportJsonResponses, CatalogueExportXlsxData, CatalogueExportXlsxErrors, CatalogueExportXlsxResponses, CatalogueGetProductData, CatalogueGetProductErrors, CatalogueGetProductResponses, CatalogueListChangesData, CatalogueListChangesErrors, CatalogueListChangesResponses, CatalogueListProductsData, CatalogueListProductsErrors, CatalogueListProductsResponses, CatalogueProductFacetsData, CatalogueProductFacetsErrors, CatalogueProductFacetsResponses, ExpertsAddAssignmentData, ExpertsAddAssignmentErrors, ExpertsAddAssignmentResponses, ExpertsAddConflictData, ExpertsAddConflictErrors, ExpertsAddConflictResponses, ExpertsDeclareConflictData, ExpertsDeclareConflictErrors, ExpertsDeclareConflictResponses, ExpertsDeclareOwnConflictData, ExpertsDeclareOwnConflictErrors, ExpertsDeclareOwnConflictResponses, ExpertsDeleteConflictData, ExpertsDeleteConflictErrors, ExpertsDeleteConflictResponses, ExpertsListAssignmentsData, ExpertsListAssignmentsErrors, ExpertsListAssignmentsResponses, ExpertsListBatchExpertsData, ExpertsListBatchExpertsErrors, ExpertsListBatchExpertsResponses, ExpertsListConflictsData, ExpertsListConflictsErrors, ExpertsListConflictsResponses, ExpertsListDrawsData, ExpertsListDrawsErrors, ExpertsListDrawsResponses, ExpertsListExpertsData, ExpertsListExpertsErrors, ExpertsListExpertsResponses, ExpertsListOwnAssignmentsData, ExpertsListOwnAssignmentsErrors, ExpertsListOwnAssignmentsResponses, ExpertsPutAvailabilityData, ExpertsPutAvailabilityErrors, ExpertsPutAvailabilityResponses, ExpertsPutExpertData, ExpertsPutExpertErrors, ExpertsPutExpertResponses, ExpertsPutReviewSettingsData, ExpertsPutReviewSettingsErrors, ExpertsPutReviewSettingsResponses, ExpertsPutRubricData, ExpertsPutRubricErrors, ExpertsPutRubricResponses, ExpertsReadAttestationData, ExpertsReadAttestationErrors, ExpertsReadAttestationResponses, ExpertsReadCoverageData, ExpertsReadCoverageErrors, ExpertsReadCoverageResponses, ExpertsReadDrawData, ExpertsReadDrawErrors, ExpertsReadDrawResponses, ExpertsReadExpertData, ExpertsReadExpertErrors, ExpertsReadExpertResponses, ExpertsReadOwnProfileData, ExpertsReadOwnProfileErrors, ExpertsReadOwnProfileResponses, ExpertsReadReviewSettingsData, ExpertsReadReviewSettingsErrors, ExpertsReadReviewSettingsResponses, ExpertsReadRubricData, ExpertsReadRubricErrors, ExpertsReadRubricResponses, ExpertsRemoveAssignmentData, ExpertsRemoveAssignmentErrors, ExpertsRemoveAssignmentResponses, ExpertsRunDrawData, ExpertsRunDrawErrors, ExpertsRunDrawResponses, ExpertsSignAttestationData, ExpertsSignAttestationErrors, ExpertsSignAttestationResponses, FollowUpCreateIntentionData, FollowUpCreateIntentionErrors, FollowUpCreateIntentionResponses, FollowUpCreatePolicyData, FollowUpCreatePolicyErrors, FollowUpCreatePolicyResponses, FollowUpCreateProjectData, FollowUpCreateProjectErrors, FollowUpCreateProjectResponses, FollowUpDeleteIntentionData, FollowUpDeleteIntentionErrors, FollowUpDeleteIntentionResponses, FollowUpDeletePolicyData, FollowUpDeletePolicyErrors, FollowUpDeletePolicyResponses, FollowUpDeleteProjectData, FollowUpDeleteProjectErrors, FollowUpDeleteProjectResponses, FollowUpGetAwardData, FollowUpGetAwardErrors, FollowUpGetAwardResponses, FollowUpListAwardsData, FollowUpListAwardsErrors, FollowUpListAwardsResponses, FollowUpPublicProjectsData, FollowUpPublicProjectsErrors, FollowUpPublicProjectsResponses, FollowUpUnverifyRecordData, FollowUpUnverifyRecordErrors, FollowUpUnverifyRecordResponses, FollowUpUpdateIntentionData, FollowUpUpdateIntentionErrors, FollowUpUpdateIntentionResponses, FollowUpUpdatePolicyData, FollowUpUpdatePolicyErrors, FollowUpUpdatePolicyResponses, FollowUpUpdateProjectData, FollowUpUpdateProjectErrors, FollowUpUpdateProjectResponses, FollowUpVerificationQueueData, FollowUpVerificationQueueErrors, FollowUpVerificationQueueResponses, FollowUpVerifyRecordData, FollowUpVerifyRecordErrors, FollowUpVerifyRecordResponses, OpsHealthzData, OpsHealthzResponses, OpsPrometheusMetricsData, OpsPrometheusMetricsResponses, OpsReadyzData, OpsReadyzErrors, OpsReadyzResponses, OrganizationsCreateOrganizationData, OrganizationsCreateOrganizationErrors, OrganizationsCreateOrganizationResponses, OrganizationsListOrganizationsData, OrganizationsListOrganizationsErrors, OrganizationsListOrganizationsResponses, OrganizationsReadOrganizationData, OrganizationsReadOrganizationErrors, OrganizationsReadOrganizationResponses, PublicityDismissObjectionData, PublicityDismissObjectionErrors, PublicityDismissObjectionResponses, PublicityDownloadObjectionEvidenceData, PublicityDownloadObjectionEvidenceErrors, PublicityDownloadObjectionEvidenceResponses, PublicityFileObjectionData, PublicityFileObjectionErrors, PublicityFileObjectionResponses, PublicityGetObjectionData, PublicityGetObjectionErrors, PublicityGetObjectionResponses, PublicityGetPublicityData, PublicityGetPublicityErrors, PublicityGetPublicityResponses, PublicityListObjectionsData, PublicityListObjectionsErrors, PublicityListObjectionsResponses, PublicityListPublicityData, PublicityListPublicityResponses, PublicityStartObjectionReviewData, PublicityStartObjectionReviewErrors, PublicityStartObjectionReviewResponses, PublicityUpholdObjectionData, PublicityUpholdObjectionErrors, PublicityUpholdObjectionResponses, ReviewExportResultsCsvData, ReviewExportResultsCsvErrors, ReviewExportResultsCsvResponses, ReviewExportResultsXlsxData, ReviewExportResultsXlsxErrors, ReviewExportResultsXlsxResponses, ReviewListReviewsData, ReviewListReviewsErrors, ReviewListReviewsResponses, ReviewNotSelectData, ReviewNotSelectErrors, ReviewNotSelectResponses, ReviewReadOwnReviewData, ReviewReadOwnReviewErrors, ReviewReadOwnReviewResponses, ReviewReadResultsData, ReviewReadResultsErrors, ReviewReadResultsResponses, ReviewReopenReviewData, ReviewReopenReviewErrors, ReviewReopenReviewResponses, ReviewSaveOwnReviewData, ReviewSaveOwnReviewErrors, ReviewSaveOwnReviewResponses, ReviewShortlistData, ReviewShortlistErrors, ReviewShortlistResponses, ReviewSubmitOwnReviewData, ReviewSubmitOwnReviewErrors, ReviewSubmitOwnReviewResponses, ReviewWaiveReviewData, ReviewWaiveReviewErrors, ReviewWaiveReviewResponses, StatisticsReadStatisticsData, StatisticsReadStatisticsErrors, StatisticsReadStatisticsResponses, TaxonomyListDistrictsData, TaxonomyListDistrictsResponses, TaxonomyReadTaxonomyData, TaxonomyReadTaxonomyResponses, UsersCreateUserData, UsersCreateUserErrors, UsersCreateUserResponses, UsersDeactivateUserData, UsersDeactivateUserErrors, UsersDeactivateUserResponses, UsersListUsersData, UsersListUsersErrors, UsersListUsersResponses, UsersReadUserData, UsersReadUserErrors, UsersReadUserResponses, UsersRevokeSessionsData, UsersRevokeSessionsErrors, UsersRevokeSessionsResponses, UsersSetRolesData, UsersSetRolesErrors, UsersSetRolesResponses } from './types.gen';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -817,6 +817,142 @@ export const catalogueListChanges = <ThrowOnError extends boolean = true>(option
  * Application → award funnel and shares per field, level, product type and district, per published batch and overall (public)
  */
 export const statisticsReadStatistics = <ThrowOnError extends boolean = true>(options?: Options<StatisticsReadStatisticsData, ThrowOnError>) => (options?.client ?? client).get<StatisticsReadStatisticsResponses, StatisticsReadStatisticsErrors, ThrowOnError>({ url: '/api/v1/statistics', ...options });
+
+/**
+ * Awards with counts of their follow-up records (own enterprise's; admins all)
+ *
+ * Applicants see their enterprises' awards, admins every award (filter by batch); other staff see none. In certificate-number order, keyset pages.
+ */
+export const followUpListAwards = <ThrowOnError extends boolean = true>(options?: Options<FollowUpListAwardsData, ThrowOnError>) => (options?.client ?? client).get<FollowUpListAwardsResponses, FollowUpListAwardsErrors, ThrowOnError>({ url: '/api/v1/follow-up/awards', ...options });
+
+/**
+ * An award with all its projects, intentions and policies (its enterprise, admins)
+ */
+export const followUpGetAward = <ThrowOnError extends boolean = true>(options: Options<FollowUpGetAwardData, ThrowOnError>) => (options.client ?? client).get<FollowUpGetAwardResponses, FollowUpGetAwardErrors, ThrowOnError>({ url: '/api/v1/follow-up/awards/{award_id}', ...options });
+
+/**
+ * Declare a demonstration project (the awarded enterprise)
+ */
+export const followUpCreateProject = <ThrowOnError extends boolean = true>(options: Options<FollowUpCreateProjectData, ThrowOnError>) => (options.client ?? client).post<FollowUpCreateProjectResponses, FollowUpCreateProjectErrors, ThrowOnError>({
+    url: '/api/v1/follow-up/awards/{award_id}/projects',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Delete a demonstration project; If-Match optional (the awarded enterprise)
+ */
+export const followUpDeleteProject = <ThrowOnError extends boolean = true>(options: Options<FollowUpDeleteProjectData, ThrowOnError>) => (options.client ?? client).delete<FollowUpDeleteProjectResponses, FollowUpDeleteProjectErrors, ThrowOnError>({ url: '/api/v1/follow-up/projects/{record_id}', ...options });
+
+/**
+ * Edit a demonstration project; needs If-Match (its enterprise, admins)
+ *
+ * The enterprise's edit withdraws a verification; an admin's correction keeps it.
+ */
+export const followUpUpdateProject = <ThrowOnError extends boolean = true>(options: Options<FollowUpUpdateProjectData, ThrowOnError>) => (options.client ?? client).patch<FollowUpUpdateProjectResponses, FollowUpUpdateProjectErrors, ThrowOnError>({
+    url: '/api/v1/follow-up/projects/{record_id}',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Declare a purchase intention (the awarded enterprise)
+ */
+export const followUpCreateIntention = <ThrowOnError extends boolean = true>(options: Options<FollowUpCreateIntentionData, ThrowOnError>) => (options.client ?? client).post<FollowUpCreateIntentionResponses, FollowUpCreateIntentionErrors, ThrowOnError>({
+    url: '/api/v1/follow-up/awards/{award_id}/intentions',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Delete a purchase intention; If-Match optional (the awarded enterprise)
+ */
+export const followUpDeleteIntention = <ThrowOnError extends boolean = true>(options: Options<FollowUpDeleteIntentionData, ThrowOnError>) => (options.client ?? client).delete<FollowUpDeleteIntentionResponses, FollowUpDeleteIntentionErrors, ThrowOnError>({ url: '/api/v1/follow-up/intentions/{record_id}', ...options });
+
+/**
+ * Edit a purchase intention; needs If-Match (its enterprise, admins)
+ *
+ * The enterprise's edit withdraws a verification; an admin's correction keeps it.
+ */
+export const followUpUpdateIntention = <ThrowOnError extends boolean = true>(options: Options<FollowUpUpdateIntentionData, ThrowOnError>) => (options.client ?? client).patch<FollowUpUpdateIntentionResponses, FollowUpUpdateIntentionErrors, ThrowOnError>({
+    url: '/api/v1/follow-up/intentions/{record_id}',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Declare a first-set insurance policy (the awarded enterprise)
+ *
+ * Premium rate at most 3% (`premium_rate_over_cap`), a period of at most 3 years; a policy number already used by the insurer is a 409 `duplicate_policy_number`.
+ */
+export const followUpCreatePolicy = <ThrowOnError extends boolean = true>(options: Options<FollowUpCreatePolicyData, ThrowOnError>) => (options.client ?? client).post<FollowUpCreatePolicyResponses, FollowUpCreatePolicyErrors, ThrowOnError>({
+    url: '/api/v1/follow-up/awards/{award_id}/insurance-policies',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Delete an insurance policy; If-Match optional (the awarded enterprise)
+ */
+export const followUpDeletePolicy = <ThrowOnError extends boolean = true>(options: Options<FollowUpDeletePolicyData, ThrowOnError>) => (options.client ?? client).delete<FollowUpDeletePolicyResponses, FollowUpDeletePolicyErrors, ThrowOnError>({ url: '/api/v1/follow-up/insurance-policies/{record_id}', ...options });
+
+/**
+ * Edit an insurance policy; needs If-Match (its enterprise, admins)
+ *
+ * The enterprise's edit withdraws a verification; an admin's correction keeps it.
+ */
+export const followUpUpdatePolicy = <ThrowOnError extends boolean = true>(options: Options<FollowUpUpdatePolicyData, ThrowOnError>) => (options.client ?? client).patch<FollowUpUpdatePolicyResponses, FollowUpUpdatePolicyErrors, ThrowOnError>({
+    url: '/api/v1/follow-up/insurance-policies/{record_id}',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Verify a follow-up record; needs If-Match (admin)
+ */
+export const followUpVerifyRecord = <ThrowOnError extends boolean = true>(options: Options<FollowUpVerifyRecordData, ThrowOnError>) => (options.client ?? client).post<FollowUpVerifyRecordResponses, FollowUpVerifyRecordErrors, ThrowOnError>({ url: '/api/v1/follow-up/{kind}/{record_id}/verify', ...options });
+
+/**
+ * Withdraw a verification with a reason; If-Match optional (admin)
+ */
+export const followUpUnverifyRecord = <ThrowOnError extends boolean = true>(options: Options<FollowUpUnverifyRecordData, ThrowOnError>) => (options.client ?? client).post<FollowUpUnverifyRecordResponses, FollowUpUnverifyRecordErrors, ThrowOnError>({
+    url: '/api/v1/follow-up/{kind}/{record_id}/unverify',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Unverified records of every kind (or one), oldest first, with their award (admin)
+ */
+export const followUpVerificationQueue = <ThrowOnError extends boolean = true>(options?: Options<FollowUpVerificationQueueData, ThrowOnError>) => (options?.client ?? client).get<FollowUpVerificationQueueResponses, FollowUpVerificationQueueErrors, ThrowOnError>({ url: '/api/v1/follow-up/queue', ...options });
+
+/**
+ * An awarded product's verified demonstration projects it agreed to publish (public)
+ *
+ * User enterprise, site, stage and dates only: no amounts, no notes.
+ */
+export const followUpPublicProjects = <ThrowOnError extends boolean = true>(options: Options<FollowUpPublicProjectsData, ThrowOnError>) => (options.client ?? client).get<FollowUpPublicProjectsResponses, FollowUpPublicProjectsErrors, ThrowOnError>({ url: '/api/v1/follow-up/public/projects', ...options });
 
 /**
  * The process is alive (public)

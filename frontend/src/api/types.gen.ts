@@ -578,6 +578,132 @@ export type AvailabilityWrite = {
 };
 
 /**
+ * AwardFollowUp
+ *
+ * An award with all its follow-up records, oldest first.
+ */
+export type AwardFollowUp = {
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Number
+     */
+    number: string;
+    /**
+     * Product Name Zh
+     */
+    product_name_zh: string;
+    /**
+     * Product Name En
+     */
+    product_name_en: string | null;
+    /**
+     * Organization Id
+     */
+    organization_id: string;
+    /**
+     * Organization Name Zh
+     */
+    organization_name_zh: string;
+    /**
+     * Organization Name En
+     */
+    organization_name_en: string | null;
+    /**
+     * Batch Id
+     */
+    batch_id: string;
+    /**
+     * Batch Year
+     */
+    batch_year: number;
+    /**
+     * Batch Sequence
+     */
+    batch_sequence: number;
+    status: CertificateStatus;
+    /**
+     * Revoked
+     *
+     * A revoked award's records stay readable; none are added.
+     */
+    revoked: boolean;
+    projects: Counts;
+    intentions: Counts;
+    policies: Counts;
+    /**
+     * Project List
+     */
+    project_list: Array<ProjectRead>;
+    /**
+     * Intention List
+     */
+    intention_list: Array<IntentionRead>;
+    /**
+     * Policy List
+     */
+    policy_list: Array<PolicyRead>;
+};
+
+/**
+ * AwardFollowUpSummary
+ */
+export type AwardFollowUpSummary = {
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Number
+     */
+    number: string;
+    /**
+     * Product Name Zh
+     */
+    product_name_zh: string;
+    /**
+     * Product Name En
+     */
+    product_name_en: string | null;
+    /**
+     * Organization Id
+     */
+    organization_id: string;
+    /**
+     * Organization Name Zh
+     */
+    organization_name_zh: string;
+    /**
+     * Organization Name En
+     */
+    organization_name_en: string | null;
+    /**
+     * Batch Id
+     */
+    batch_id: string;
+    /**
+     * Batch Year
+     */
+    batch_year: number;
+    /**
+     * Batch Sequence
+     */
+    batch_sequence: number;
+    status: CertificateStatus;
+    /**
+     * Revoked
+     *
+     * A revoked award's records stay readable; none are added.
+     */
+    revoked: boolean;
+    projects: Counts;
+    intentions: Counts;
+    policies: Counts;
+};
+
+/**
  * AwardRead
  */
 export type AwardRead = {
@@ -671,6 +797,40 @@ export type AwardRead = {
      * Updated At
      */
     updated_at: string;
+};
+
+/**
+ * AwardRef
+ */
+export type AwardRef = {
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Number
+     */
+    number: string;
+    /**
+     * Product Name Zh
+     */
+    product_name_zh: string;
+    /**
+     * Product Name En
+     */
+    product_name_en: string | null;
+    /**
+     * Organization Id
+     */
+    organization_id: string;
+    /**
+     * Organization Name Zh
+     */
+    organization_name_zh: string;
+    /**
+     * Organization Name En
+     */
+    organization_name_en: string | null;
 };
 
 /**
@@ -985,6 +1145,7 @@ export type BatchResults = {
  */
 export type BatchStatistics = {
     funnel: Funnel;
+    followup: FollowUp;
     /**
      * Fields
      */
@@ -1626,6 +1787,20 @@ export type ConflictedAssignment = {
 };
 
 /**
+ * Counts
+ */
+export type Counts = {
+    /**
+     * Total
+     */
+    total: number;
+    /**
+     * Unverified
+     */
+    unverified: number;
+};
+
+/**
  * CoverageEntry
  */
 export type CoverageEntry = {
@@ -1819,6 +1994,38 @@ export type DecisionRequest = {
      * Reason
      */
     reason?: string;
+};
+
+/**
+ * Demonstration
+ */
+export type Demonstration = {
+    /**
+     * Projects
+     */
+    projects: number;
+    /**
+     * Awards In Demonstration
+     *
+     * Awards with a project in demonstration or in application.
+     */
+    awards_in_demonstration: number;
+    /**
+     * Demonstration Share
+     *
+     * Of the awards counted, 0–1.
+     */
+    demonstration_share: number;
+    /**
+     * Expected Investment Yuan
+     *
+     * Expected total of every project.
+     */
+    expected_investment_yuan: string;
+    /**
+     * Unverified
+     */
+    unverified: number;
 };
 
 /**
@@ -2335,6 +2542,30 @@ export type FieldError = {
 };
 
 /**
+ * FollowUp
+ *
+ * What happened after the award, over the awards still in force (not revoked). Records
+ * are counted as the enterprises declared them; `unverified` says how many an admin has not
+ * checked yet.
+ */
+export type FollowUp = {
+    /**
+     * Awards
+     */
+    awards: number;
+    demonstration: Demonstration;
+    intentions: Intentions;
+    insurance: Insurance;
+};
+
+/**
+ * FollowUpKind
+ *
+ * The kinds of follow-up records, as they appear in URLs.
+ */
+export type FollowUpKind = 'projects' | 'intentions' | 'insurance-policies';
+
+/**
  * Funnel
  *
  * Applications that reached each stage (a later stage implies the earlier ones).
@@ -2430,6 +2661,228 @@ export type IndicatorRow = {
      * Evidence
      */
     evidence?: string;
+};
+
+/**
+ * Insurance
+ */
+export type Insurance = {
+    /**
+     * Policies
+     */
+    policies: number;
+    /**
+     * Awards Insured
+     */
+    awards_insured: number;
+    /**
+     * Coverage Share
+     *
+     * Awards with a first-set insurance policy, 0–1.
+     */
+    coverage_share: number;
+    /**
+     * Premium Yuan
+     */
+    premium_yuan: string;
+    /**
+     * Subsidy Yuan
+     *
+     * Premium × subsidy share, summed.
+     */
+    subsidy_yuan: string;
+    /**
+     * Unverified
+     */
+    unverified: number;
+};
+
+/**
+ * IntentionCreate
+ */
+export type IntentionCreate = {
+    /**
+     * Buyer
+     */
+    buyer: string;
+    /**
+     * Amount Yuan
+     *
+     * Yuan with at most 2 decimals, sent and returned as a decimal string.
+     */
+    amount_yuan: number | string;
+    /**
+     * Intended On
+     */
+    intended_on: string;
+    status?: IntentionStatus;
+    /**
+     * Source
+     *
+     * Where the buyer was found.
+     */
+    source?: string | null;
+    /**
+     * Roadshow Id
+     *
+     * The roadshow, when it was one.
+     */
+    roadshow_id?: string | null;
+    /**
+     * Notes
+     *
+     * Free text, up to 5,000 characters; empty means none.
+     */
+    notes?: string | null;
+};
+
+/**
+ * IntentionRead
+ */
+export type IntentionRead = {
+    /**
+     * Verified
+     */
+    verified: boolean;
+    /**
+     * Verified At
+     */
+    verified_at: string | null;
+    /**
+     * Verified By
+     */
+    verified_by: string | null;
+    /**
+     * Version
+     */
+    version: number;
+    /**
+     * Etag
+     *
+     * Send it as If-Match to edit or verify this record.
+     */
+    etag: string;
+    /**
+     * Created At
+     */
+    created_at: string;
+    /**
+     * Updated At
+     */
+    updated_at: string;
+    /**
+     * Kind
+     */
+    kind?: 'intentions';
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Award Id
+     */
+    award_id: string;
+    /**
+     * Buyer
+     */
+    buyer: string;
+    /**
+     * Amount Yuan
+     */
+    amount_yuan: string;
+    /**
+     * Intended On
+     */
+    intended_on: string;
+    status: IntentionStatus;
+    /**
+     * Source
+     */
+    source: string | null;
+    /**
+     * Roadshow Id
+     */
+    roadshow_id: string | null;
+    /**
+     * Notes
+     */
+    notes: string | null;
+};
+
+/**
+ * IntentionStatus
+ */
+export type IntentionStatus = 'intent' | 'signed' | 'delivered' | 'cancelled';
+
+/**
+ * IntentionUpdate
+ *
+ * PATCH: only the fields sent change. Send `If-Match` with the record's ETag.
+ */
+export type IntentionUpdate = {
+    /**
+     * Buyer
+     */
+    buyer?: string | null;
+    /**
+     * Amount Yuan
+     */
+    amount_yuan?: number | string | null;
+    /**
+     * Intended On
+     */
+    intended_on?: string | null;
+    status?: IntentionStatus | null;
+    /**
+     * Source
+     */
+    source?: string | null;
+    /**
+     * Roadshow Id
+     */
+    roadshow_id?: string | null;
+    /**
+     * Notes
+     *
+     * Free text, up to 5,000 characters; empty means none.
+     */
+    notes?: string | null;
+};
+
+/**
+ * Intentions
+ *
+ * Purchase intentions for the awarded products; cancelled ones are left out.
+ */
+export type Intentions = {
+    /**
+     * Count
+     */
+    count: number;
+    /**
+     * Intent Yuan
+     *
+     * Declared, not yet signed.
+     */
+    intent_yuan: string;
+    /**
+     * Signed Yuan
+     *
+     * Signed or delivered.
+     */
+    signed_yuan: string;
+    /**
+     * Total Yuan
+     *
+     * Intent + signed + delivered.
+     */
+    total_yuan: string;
+    /**
+     * Unverified
+     *
+     * Counted records an admin has not verified yet.
+     */
+    unverified: number;
 };
 
 /**
@@ -3040,6 +3493,22 @@ export type PageAuditRead = {
 };
 
 /**
+ * Page[AwardFollowUpSummary]
+ */
+export type PageAwardFollowUpSummary = {
+    /**
+     * Items
+     */
+    items: Array<AwardFollowUpSummary>;
+    /**
+     * Next
+     *
+     * Cursor of the next page; null on the last page.
+     */
+    next?: string | null;
+};
+
+/**
  * Page[AwardSummary]
  */
 export type PageAwardSummary = {
@@ -3152,6 +3621,22 @@ export type PageOwnAssignment = {
 };
 
 /**
+ * Page[QueueItem]
+ */
+export type PageQueueItem = {
+    /**
+     * Items
+     */
+    items: Array<QueueItem>;
+    /**
+     * Next
+     *
+     * Cursor of the next page; null on the last page.
+     */
+    next?: string | null;
+};
+
+/**
  * Page[UserRead]
  */
 export type PageUserRead = {
@@ -3165,6 +3650,162 @@ export type PageUserRead = {
      * Cursor of the next page; null on the last page.
      */
     next?: string | null;
+};
+
+/**
+ * PolicyCreate
+ */
+export type PolicyCreate = {
+    /**
+     * Insurer
+     */
+    insurer: string;
+    /**
+     * Policy Number
+     *
+     * The insurer's policy number; unique per insurer.
+     */
+    policy_number: string;
+    /**
+     * Premium Yuan
+     *
+     * Yuan with at most 2 decimals, sent and returned as a decimal string.
+     */
+    premium_yuan: number | string;
+    /**
+     * Premium Rate
+     *
+     * A fraction, at most 0.03 (3%): 0.025 is 2.5%.
+     */
+    premium_rate: number | string;
+    /**
+     * Subsidy Share
+     *
+     * The share of the premium the subsidy covers, 0 to 1 (default 0.80).
+     */
+    subsidy_share?: number | string;
+    /**
+     * Starts On
+     */
+    starts_on: string;
+    /**
+     * Ends On
+     *
+     * After starts_on, at most 3 years later.
+     */
+    ends_on: string;
+};
+
+/**
+ * PolicyRead
+ */
+export type PolicyRead = {
+    /**
+     * Verified
+     */
+    verified: boolean;
+    /**
+     * Verified At
+     */
+    verified_at: string | null;
+    /**
+     * Verified By
+     */
+    verified_by: string | null;
+    /**
+     * Version
+     */
+    version: number;
+    /**
+     * Etag
+     *
+     * Send it as If-Match to edit or verify this record.
+     */
+    etag: string;
+    /**
+     * Created At
+     */
+    created_at: string;
+    /**
+     * Updated At
+     */
+    updated_at: string;
+    /**
+     * Kind
+     */
+    kind?: 'insurance-policies';
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Award Id
+     */
+    award_id: string;
+    /**
+     * Insurer
+     */
+    insurer: string;
+    /**
+     * Policy Number
+     */
+    policy_number: string;
+    /**
+     * Premium Yuan
+     */
+    premium_yuan: string;
+    /**
+     * Premium Rate
+     */
+    premium_rate: string;
+    /**
+     * Subsidy Share
+     */
+    subsidy_share: string;
+    /**
+     * Starts On
+     */
+    starts_on: string;
+    /**
+     * Ends On
+     */
+    ends_on: string;
+};
+
+/**
+ * PolicyUpdate
+ *
+ * PATCH: only the fields sent change. Send `If-Match` with the record's ETag.
+ */
+export type PolicyUpdate = {
+    /**
+     * Insurer
+     */
+    insurer?: string | null;
+    /**
+     * Policy Number
+     */
+    policy_number?: string | null;
+    /**
+     * Premium Yuan
+     */
+    premium_yuan?: number | string | null;
+    /**
+     * Premium Rate
+     */
+    premium_rate?: number | string | null;
+    /**
+     * Subsidy Share
+     */
+    subsidy_share?: number | string | null;
+    /**
+     * Starts On
+     */
+    starts_on?: string | null;
+    /**
+     * Ends On
+     */
+    ends_on?: string | null;
 };
 
 /**
@@ -3207,6 +3848,207 @@ export type Problem = {
  * ProductType
  */
 export type ProductType = 'complete_machine' | 'core_component' | 'control_system' | 'basic_material' | 'software';
+
+/**
+ * ProjectCreate
+ */
+export type ProjectCreate = {
+    /**
+     * User Enterprise
+     *
+     * The enterprise using the product.
+     */
+    user_enterprise: string;
+    /**
+     * Site
+     *
+     * Where the product is demonstrated.
+     */
+    site: string;
+    stage: ProjectStage;
+    /**
+     * Starts On
+     */
+    starts_on?: string | null;
+    /**
+     * Ends On
+     *
+     * On or after starts_on.
+     */
+    ends_on?: string | null;
+    /**
+     * Expected Investment Yuan
+     *
+     * Yuan with at most 2 decimals, sent and returned as a decimal string.
+     */
+    expected_investment_yuan: number | string;
+    /**
+     * Notes
+     *
+     * Free text, up to 5,000 characters; empty means none.
+     */
+    notes?: string | null;
+    /**
+     * Public
+     *
+     * Agree to a public summary (user, site, stage, dates) once verified.
+     */
+    public?: boolean;
+};
+
+/**
+ * ProjectPublic
+ *
+ * What the public sees of a verified project the enterprise agreed to publish.
+ */
+export type ProjectPublic = {
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Award Id
+     */
+    award_id: string;
+    /**
+     * User Enterprise
+     */
+    user_enterprise: string;
+    /**
+     * Site
+     */
+    site: string;
+    stage: ProjectStage;
+    /**
+     * Starts On
+     */
+    starts_on: string | null;
+    /**
+     * Ends On
+     */
+    ends_on: string | null;
+};
+
+/**
+ * ProjectRead
+ */
+export type ProjectRead = {
+    /**
+     * Verified
+     */
+    verified: boolean;
+    /**
+     * Verified At
+     */
+    verified_at: string | null;
+    /**
+     * Verified By
+     */
+    verified_by: string | null;
+    /**
+     * Version
+     */
+    version: number;
+    /**
+     * Etag
+     *
+     * Send it as If-Match to edit or verify this record.
+     */
+    etag: string;
+    /**
+     * Created At
+     */
+    created_at: string;
+    /**
+     * Updated At
+     */
+    updated_at: string;
+    /**
+     * Kind
+     */
+    kind?: 'projects';
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Award Id
+     */
+    award_id: string;
+    /**
+     * User Enterprise
+     */
+    user_enterprise: string;
+    /**
+     * Site
+     */
+    site: string;
+    stage: ProjectStage;
+    /**
+     * Starts On
+     */
+    starts_on: string | null;
+    /**
+     * Ends On
+     */
+    ends_on: string | null;
+    /**
+     * Expected Investment Yuan
+     */
+    expected_investment_yuan: string;
+    /**
+     * Notes
+     */
+    notes: string | null;
+    /**
+     * Public
+     */
+    public: boolean;
+};
+
+/**
+ * ProjectStage
+ */
+export type ProjectStage = 'planned' | 'in_demonstration' | 'in_application' | 'completed';
+
+/**
+ * ProjectUpdate
+ *
+ * PATCH: only the fields sent change. Send `If-Match` with the record's ETag.
+ */
+export type ProjectUpdate = {
+    /**
+     * User Enterprise
+     */
+    user_enterprise?: string | null;
+    /**
+     * Site
+     */
+    site?: string | null;
+    stage?: ProjectStage | null;
+    /**
+     * Starts On
+     */
+    starts_on?: string | null;
+    /**
+     * Ends On
+     */
+    ends_on?: string | null;
+    /**
+     * Expected Investment Yuan
+     */
+    expected_investment_yuan?: number | string | null;
+    /**
+     * Notes
+     *
+     * Free text, up to 5,000 characters; empty means none.
+     */
+    notes?: string | null;
+    /**
+     * Public
+     */
+    public?: boolean | null;
+};
 
 /**
  * PublicKey
@@ -3345,6 +4187,25 @@ export type PublicityProduct = {
     field: Term | null;
     claimed_level: Term | null;
     organization: OrganizationPublic;
+};
+
+/**
+ * QueueItem
+ *
+ * An unverified record with the award it belongs to.
+ */
+export type QueueItem = {
+    award: AwardRef;
+    /**
+     * Record
+     */
+    record: ({
+        kind: 'projects';
+    } & ProjectRead) | ({
+        kind: 'intentions';
+    } & IntentionRead) | ({
+        kind: 'insurance-policies';
+    } & PolicyRead);
 };
 
 /**
@@ -3847,6 +4708,12 @@ export type Statistics = {
      * Newest batch first.
      */
     batches: Array<BatchStatistics>;
+    /**
+     * Years
+     *
+     * The batches of each year together, newest first.
+     */
+    years: Array<YearStatistics>;
 };
 
 /**
@@ -3854,6 +4721,7 @@ export type Statistics = {
  */
 export type StatisticsBlock = {
     funnel: Funnel;
+    followup: FollowUp;
     /**
      * Fields
      */
@@ -3964,6 +4832,18 @@ export type TimelineEntry = {
 };
 
 /**
+ * Unverify
+ */
+export type Unverify = {
+    /**
+     * Reason
+     *
+     * Why the verification is withdrawn (5–2000 characters).
+     */
+    reason: string;
+};
+
+/**
  * UserCreate
  */
 export type UserCreate = {
@@ -4053,6 +4933,18 @@ export type YearBucket = {
      * Count
      */
     count: number;
+};
+
+/**
+ * YearStatistics
+ */
+export type YearStatistics = {
+    /**
+     * Year
+     */
+    year: number;
+    funnel: Funnel;
+    followup: FollowUp;
 };
 
 export type AuthLoginData = {
@@ -8855,6 +9747,814 @@ export type StatisticsReadStatisticsResponses = {
 };
 
 export type StatisticsReadStatisticsResponse = StatisticsReadStatisticsResponses[keyof StatisticsReadStatisticsResponses];
+
+export type FollowUpListAwardsData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Batch Id
+         */
+        batch_id?: string | null;
+        /**
+         * Limit
+         *
+         * Items per page (≤ 100).
+         */
+        limit?: number;
+        /**
+         * Cursor
+         *
+         * The `next` value of the previous page.
+         */
+        cursor?: string | null;
+    };
+    url: '/api/v1/follow-up/awards';
+};
+
+export type FollowUpListAwardsErrors = {
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+};
+
+export type FollowUpListAwardsError = FollowUpListAwardsErrors[keyof FollowUpListAwardsErrors];
+
+export type FollowUpListAwardsResponses = {
+    /**
+     * Successful Response
+     */
+    200: PageAwardFollowUpSummary;
+};
+
+export type FollowUpListAwardsResponse = FollowUpListAwardsResponses[keyof FollowUpListAwardsResponses];
+
+export type FollowUpGetAwardData = {
+    body?: never;
+    path: {
+        /**
+         * Award Id
+         */
+        award_id: string;
+    };
+    query?: never;
+    url: '/api/v1/follow-up/awards/{award_id}';
+};
+
+export type FollowUpGetAwardErrors = {
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
+     * Not Found
+     */
+    404: Problem;
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+};
+
+export type FollowUpGetAwardError = FollowUpGetAwardErrors[keyof FollowUpGetAwardErrors];
+
+export type FollowUpGetAwardResponses = {
+    /**
+     * Successful Response
+     */
+    200: AwardFollowUp;
+};
+
+export type FollowUpGetAwardResponse = FollowUpGetAwardResponses[keyof FollowUpGetAwardResponses];
+
+export type FollowUpCreateProjectData = {
+    body: ProjectCreate;
+    path: {
+        /**
+         * Award Id
+         */
+        award_id: string;
+    };
+    query?: never;
+    url: '/api/v1/follow-up/awards/{award_id}/projects';
+};
+
+export type FollowUpCreateProjectErrors = {
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
+     * Not Found
+     */
+    404: Problem;
+    /**
+     * Conflict
+     */
+    409: Problem;
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+};
+
+export type FollowUpCreateProjectError = FollowUpCreateProjectErrors[keyof FollowUpCreateProjectErrors];
+
+export type FollowUpCreateProjectResponses = {
+    /**
+     * Successful Response
+     */
+    201: ProjectRead;
+};
+
+export type FollowUpCreateProjectResponse = FollowUpCreateProjectResponses[keyof FollowUpCreateProjectResponses];
+
+export type FollowUpDeleteProjectData = {
+    body?: never;
+    headers?: {
+        /**
+         * If-Match
+         *
+         * The ETag of the record you edited.
+         */
+        'if-match'?: string | null;
+    };
+    path: {
+        /**
+         * Record Id
+         */
+        record_id: string;
+    };
+    query?: never;
+    url: '/api/v1/follow-up/projects/{record_id}';
+};
+
+export type FollowUpDeleteProjectErrors = {
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
+     * Not Found
+     */
+    404: Problem;
+    /**
+     * Conflict
+     */
+    409: Problem;
+    /**
+     * Precondition Failed
+     */
+    412: Problem;
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+};
+
+export type FollowUpDeleteProjectError = FollowUpDeleteProjectErrors[keyof FollowUpDeleteProjectErrors];
+
+export type FollowUpDeleteProjectResponses = {
+    /**
+     * Successful Response
+     */
+    204: void;
+};
+
+export type FollowUpDeleteProjectResponse = FollowUpDeleteProjectResponses[keyof FollowUpDeleteProjectResponses];
+
+export type FollowUpUpdateProjectData = {
+    body: ProjectUpdate;
+    headers?: {
+        /**
+         * If-Match
+         *
+         * The ETag of the record you edited.
+         */
+        'if-match'?: string | null;
+    };
+    path: {
+        /**
+         * Record Id
+         */
+        record_id: string;
+    };
+    query?: never;
+    url: '/api/v1/follow-up/projects/{record_id}';
+};
+
+export type FollowUpUpdateProjectErrors = {
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
+     * Not Found
+     */
+    404: Problem;
+    /**
+     * Conflict
+     */
+    409: Problem;
+    /**
+     * Precondition Failed
+     */
+    412: Problem;
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+    /**
+     * Precondition Required
+     */
+    428: Problem;
+};
+
+export type FollowUpUpdateProjectError = FollowUpUpdateProjectErrors[keyof FollowUpUpdateProjectErrors];
+
+export type FollowUpUpdateProjectResponses = {
+    /**
+     * Successful Response
+     */
+    200: ProjectRead;
+};
+
+export type FollowUpUpdateProjectResponse = FollowUpUpdateProjectResponses[keyof FollowUpUpdateProjectResponses];
+
+export type FollowUpCreateIntentionData = {
+    body: IntentionCreate;
+    path: {
+        /**
+         * Award Id
+         */
+        award_id: string;
+    };
+    query?: never;
+    url: '/api/v1/follow-up/awards/{award_id}/intentions';
+};
+
+export type FollowUpCreateIntentionErrors = {
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
+     * Not Found
+     */
+    404: Problem;
+    /**
+     * Conflict
+     */
+    409: Problem;
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+};
+
+export type FollowUpCreateIntentionError = FollowUpCreateIntentionErrors[keyof FollowUpCreateIntentionErrors];
+
+export type FollowUpCreateIntentionResponses = {
+    /**
+     * Successful Response
+     */
+    201: IntentionRead;
+};
+
+export type FollowUpCreateIntentionResponse = FollowUpCreateIntentionResponses[keyof FollowUpCreateIntentionResponses];
+
+export type FollowUpDeleteIntentionData = {
+    body?: never;
+    headers?: {
+        /**
+         * If-Match
+         *
+         * The ETag of the record you edited.
+         */
+        'if-match'?: string | null;
+    };
+    path: {
+        /**
+         * Record Id
+         */
+        record_id: string;
+    };
+    query?: never;
+    url: '/api/v1/follow-up/intentions/{record_id}';
+};
+
+export type FollowUpDeleteIntentionErrors = {
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
+     * Not Found
+     */
+    404: Problem;
+    /**
+     * Conflict
+     */
+    409: Problem;
+    /**
+     * Precondition Failed
+     */
+    412: Problem;
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+};
+
+export type FollowUpDeleteIntentionError = FollowUpDeleteIntentionErrors[keyof FollowUpDeleteIntentionErrors];
+
+export type FollowUpDeleteIntentionResponses = {
+    /**
+     * Successful Response
+     */
+    204: void;
+};
+
+export type FollowUpDeleteIntentionResponse = FollowUpDeleteIntentionResponses[keyof FollowUpDeleteIntentionResponses];
+
+export type FollowUpUpdateIntentionData = {
+    body: IntentionUpdate;
+    headers?: {
+        /**
+         * If-Match
+         *
+         * The ETag of the record you edited.
+         */
+        'if-match'?: string | null;
+    };
+    path: {
+        /**
+         * Record Id
+         */
+        record_id: string;
+    };
+    query?: never;
+    url: '/api/v1/follow-up/intentions/{record_id}';
+};
+
+export type FollowUpUpdateIntentionErrors = {
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
+     * Not Found
+     */
+    404: Problem;
+    /**
+     * Conflict
+     */
+    409: Problem;
+    /**
+     * Precondition Failed
+     */
+    412: Problem;
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+    /**
+     * Precondition Required
+     */
+    428: Problem;
+};
+
+export type FollowUpUpdateIntentionError = FollowUpUpdateIntentionErrors[keyof FollowUpUpdateIntentionErrors];
+
+export type FollowUpUpdateIntentionResponses = {
+    /**
+     * Successful Response
+     */
+    200: IntentionRead;
+};
+
+export type FollowUpUpdateIntentionResponse = FollowUpUpdateIntentionResponses[keyof FollowUpUpdateIntentionResponses];
+
+export type FollowUpCreatePolicyData = {
+    body: PolicyCreate;
+    path: {
+        /**
+         * Award Id
+         */
+        award_id: string;
+    };
+    query?: never;
+    url: '/api/v1/follow-up/awards/{award_id}/insurance-policies';
+};
+
+export type FollowUpCreatePolicyErrors = {
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
+     * Not Found
+     */
+    404: Problem;
+    /**
+     * Conflict
+     */
+    409: Problem;
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+};
+
+export type FollowUpCreatePolicyError = FollowUpCreatePolicyErrors[keyof FollowUpCreatePolicyErrors];
+
+export type FollowUpCreatePolicyResponses = {
+    /**
+     * Successful Response
+     */
+    201: PolicyRead;
+};
+
+export type FollowUpCreatePolicyResponse = FollowUpCreatePolicyResponses[keyof FollowUpCreatePolicyResponses];
+
+export type FollowUpDeletePolicyData = {
+    body?: never;
+    headers?: {
+        /**
+         * If-Match
+         *
+         * The ETag of the record you edited.
+         */
+        'if-match'?: string | null;
+    };
+    path: {
+        /**
+         * Record Id
+         */
+        record_id: string;
+    };
+    query?: never;
+    url: '/api/v1/follow-up/insurance-policies/{record_id}';
+};
+
+export type FollowUpDeletePolicyErrors = {
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
+     * Not Found
+     */
+    404: Problem;
+    /**
+     * Conflict
+     */
+    409: Problem;
+    /**
+     * Precondition Failed
+     */
+    412: Problem;
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+};
+
+export type FollowUpDeletePolicyError = FollowUpDeletePolicyErrors[keyof FollowUpDeletePolicyErrors];
+
+export type FollowUpDeletePolicyResponses = {
+    /**
+     * Successful Response
+     */
+    204: void;
+};
+
+export type FollowUpDeletePolicyResponse = FollowUpDeletePolicyResponses[keyof FollowUpDeletePolicyResponses];
+
+export type FollowUpUpdatePolicyData = {
+    body: PolicyUpdate;
+    headers?: {
+        /**
+         * If-Match
+         *
+         * The ETag of the record you edited.
+         */
+        'if-match'?: string | null;
+    };
+    path: {
+        /**
+         * Record Id
+         */
+        record_id: string;
+    };
+    query?: never;
+    url: '/api/v1/follow-up/insurance-policies/{record_id}';
+};
+
+export type FollowUpUpdatePolicyErrors = {
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
+     * Not Found
+     */
+    404: Problem;
+    /**
+     * Conflict
+     */
+    409: Problem;
+    /**
+     * Precondition Failed
+     */
+    412: Problem;
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+    /**
+     * Precondition Required
+     */
+    428: Problem;
+};
+
+export type FollowUpUpdatePolicyError = FollowUpUpdatePolicyErrors[keyof FollowUpUpdatePolicyErrors];
+
+export type FollowUpUpdatePolicyResponses = {
+    /**
+     * Successful Response
+     */
+    200: PolicyRead;
+};
+
+export type FollowUpUpdatePolicyResponse = FollowUpUpdatePolicyResponses[keyof FollowUpUpdatePolicyResponses];
+
+export type FollowUpVerifyRecordData = {
+    body?: never;
+    headers?: {
+        /**
+         * If-Match
+         *
+         * The ETag of the record you edited.
+         */
+        'if-match'?: string | null;
+    };
+    path: {
+        kind: FollowUpKind;
+        /**
+         * Record Id
+         */
+        record_id: string;
+    };
+    query?: never;
+    url: '/api/v1/follow-up/{kind}/{record_id}/verify';
+};
+
+export type FollowUpVerifyRecordErrors = {
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
+     * Not Found
+     */
+    404: Problem;
+    /**
+     * Conflict
+     */
+    409: Problem;
+    /**
+     * Precondition Failed
+     */
+    412: Problem;
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+    /**
+     * Precondition Required
+     */
+    428: Problem;
+};
+
+export type FollowUpVerifyRecordError = FollowUpVerifyRecordErrors[keyof FollowUpVerifyRecordErrors];
+
+export type FollowUpVerifyRecordResponses = {
+    /**
+     * Response Follow-Up-Verify Record
+     *
+     * Successful Response
+     */
+    200: ({
+        kind: 'projects';
+    } & ProjectRead) | ({
+        kind: 'intentions';
+    } & IntentionRead) | ({
+        kind: 'insurance-policies';
+    } & PolicyRead);
+};
+
+export type FollowUpVerifyRecordResponse = FollowUpVerifyRecordResponses[keyof FollowUpVerifyRecordResponses];
+
+export type FollowUpUnverifyRecordData = {
+    body: Unverify;
+    headers?: {
+        /**
+         * If-Match
+         *
+         * The ETag of the record you edited.
+         */
+        'if-match'?: string | null;
+    };
+    path: {
+        kind: FollowUpKind;
+        /**
+         * Record Id
+         */
+        record_id: string;
+    };
+    query?: never;
+    url: '/api/v1/follow-up/{kind}/{record_id}/unverify';
+};
+
+export type FollowUpUnverifyRecordErrors = {
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
+     * Not Found
+     */
+    404: Problem;
+    /**
+     * Conflict
+     */
+    409: Problem;
+    /**
+     * Precondition Failed
+     */
+    412: Problem;
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+};
+
+export type FollowUpUnverifyRecordError = FollowUpUnverifyRecordErrors[keyof FollowUpUnverifyRecordErrors];
+
+export type FollowUpUnverifyRecordResponses = {
+    /**
+     * Response Follow-Up-Unverify Record
+     *
+     * Successful Response
+     */
+    200: ({
+        kind: 'projects';
+    } & ProjectRead) | ({
+        kind: 'intentions';
+    } & IntentionRead) | ({
+        kind: 'insurance-policies';
+    } & PolicyRead);
+};
+
+export type FollowUpUnverifyRecordResponse = FollowUpUnverifyRecordResponses[keyof FollowUpUnverifyRecordResponses];
+
+export type FollowUpVerificationQueueData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Kind
+         */
+        kind?: FollowUpKind | null;
+        /**
+         * Limit
+         *
+         * Items per page (≤ 100).
+         */
+        limit?: number;
+        /**
+         * Cursor
+         *
+         * The `next` value of the previous page.
+         */
+        cursor?: string | null;
+    };
+    url: '/api/v1/follow-up/queue';
+};
+
+export type FollowUpVerificationQueueErrors = {
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+};
+
+export type FollowUpVerificationQueueError = FollowUpVerificationQueueErrors[keyof FollowUpVerificationQueueErrors];
+
+export type FollowUpVerificationQueueResponses = {
+    /**
+     * Successful Response
+     */
+    200: PageQueueItem;
+};
+
+export type FollowUpVerificationQueueResponse = FollowUpVerificationQueueResponses[keyof FollowUpVerificationQueueResponses];
+
+export type FollowUpPublicProjectsData = {
+    body?: never;
+    path?: never;
+    query: {
+        /**
+         * Award Id
+         *
+         * The award (catalogue product).
+         */
+        award_id: string;
+    };
+    url: '/api/v1/follow-up/public/projects';
+};
+
+export type FollowUpPublicProjectsErrors = {
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+};
+
+export type FollowUpPublicProjectsError = FollowUpPublicProjectsErrors[keyof FollowUpPublicProjectsErrors];
+
+export type FollowUpPublicProjectsResponses = {
+    /**
+     * Response Follow-Up-Public Projects
+     *
+     * Successful Response
+     */
+    200: Array<ProjectPublic>;
+};
+
+export type FollowUpPublicProjectsResponse = FollowUpPublicProjectsResponses[keyof FollowUpPublicProjectsResponses];
 
 export type OpsHealthzData = {
     body?: never;
