@@ -28,6 +28,7 @@ from api.batches import lifecycle
 from api.batches.service import BatchAction
 from api.calendar import service as calendar
 from api.demo_intake import BEIJING_OFFSET, Mix, _batch, add_applications
+from api.demo_roadshows import load_roadshows
 from api.experts import assignment, attestation
 from api.models import (
     Application,
@@ -125,6 +126,7 @@ async def load_review_demo(
     assert first_2021 is not None
     if first_2021.status == BatchStatus.closed:
         await _carry_2021(session, admin, experts, first_2021)
+    await load_roadshows(session, admin)  # the 2021 awards exist from here on
 
     in_publicity = await _batch(
         session,
