@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import httpx
@@ -46,6 +47,18 @@ def _two_characters(name: str) -> str:
     han = [m.group() for m in re.finditer(r"[\u4e00-\u9fff]{2}", name[1:])]
     assert han, name
     return han[0]
+
+
+def _with_published_projects(base: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """A catalogue entry with public demonstration projects, and those projects."""
+    items = httpx.get(f"{base}/api/v1/catalogue/products", params={"limit": 100}).json()["items"]
+    for item in items:
+        projects = httpx.get(
+            f"{base}/api/v1/follow-up/public/projects", params={"award_id": item["id"]}
+        ).json()
+        if projects:
+            return item, projects
+    raise AssertionError("the demo publishes some verified demonstration projects")
 
 
 def _total(base: str, **params: str) -> int:
@@ -201,4 +214,20 @@ async def test_public_catalogue_on_a_phone(
         await assert_accessible(page, f"{path} at 375 px")
         await page.screenshot(path=screenshots / f"{name}.png", full_page=True)
     await expect(page.get_by_test_id("signature-result")).to_have_attribute("data-state", "valid")
+    await page.context.close()
+
+
+async def test_product_shows_its_published_demonstration_projects(
+    browser: Browser, live_server: str, screenshots: Path
+) -> None:
+    item, projects = _with_published_projects(live_server)
+    page = await new_page(browser, live_server, "zh-CN", DESKTOP)
+    await page.goto(f"/catalogue/{item['id']}")
+    section = page.get_by_test_id("product-projects")
+    await expect(section.locator("li")).to_have_count(len(projects))
+    for project in projects:
+        await expect(section).to_contain_text(project["user_enterprise"])
+    # Only what the public may see: no money.
+    await expect(section).not_to_contain_text("元")
+    await assert_accessible(page, "product with projects")
     await page.context.close()

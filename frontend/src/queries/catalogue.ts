@@ -7,6 +7,7 @@ import {
   catalogueGetProduct,
   catalogueListProducts,
   catalogueProductFacets,
+  followUpPublicProjects,
 } from '@/api'
 import type { CatalogueSort, District, EntryStatus, ProductType, TechnicalLevel } from '@/api'
 import '@/http/client'
@@ -83,6 +84,17 @@ export function useCatalogueProduct(id: Ref<string>) {
     queryKey: computed(() => queryKeys.catalogue.product(id.value)),
     queryFn: async () => (await catalogueGetProduct({ path: { award_id: id.value } })).data,
     enabled: computed(() => !!id.value),
+    staleTime: PUBLIC_STALE_MS,
+    meta: LOCAL_ERRORS,
+  })
+}
+
+/** The product's verified demonstration projects its maker agreed to publish (public). */
+export function usePublicProjects(awardId: Ref<string>) {
+  return useQuery({
+    queryKey: computed(() => queryKeys.catalogue.projects(awardId.value)),
+    queryFn: async () => (await followUpPublicProjects({ query: { award_id: awardId.value } })).data,
+    enabled: computed(() => !!awardId.value),
     staleTime: PUBLIC_STALE_MS,
     meta: LOCAL_ERRORS,
   })

@@ -82,6 +82,7 @@ export const queryKeys = {
     list: (filters: object) => ['catalogue', 'list', filters] as const,
     facets: (filters: object) => ['catalogue', 'facets', filters] as const,
     product: (id: string) => ['catalogue', 'product', id] as const,
+    projects: (awardId: string) => ['catalogue', 'projects', awardId] as const,
   },
   certificates: {
     keys: ['certificates', 'keys'] as const,
