@@ -2998,6 +2998,11 @@ export type Me = {
 };
 
 /**
+ * MoveDirection
+ */
+export type MoveDirection = 'up' | 'down';
+
+/**
  * ObjectedApplication
  */
 export type ObjectedApplication = {
@@ -3628,6 +3633,22 @@ export type PageQueueItem = {
      * Items
      */
     items: Array<QueueItem>;
+    /**
+     * Next
+     *
+     * Cursor of the next page; null on the last page.
+     */
+    next?: string | null;
+};
+
+/**
+ * Page[RoadshowSummary]
+ */
+export type PageRoadshowSummary = {
+    /**
+     * Items
+     */
+    items: Array<RoadshowSummary>;
     /**
      * Next
      *
@@ -4548,6 +4569,206 @@ export type ReviewerRef = {
 };
 
 /**
+ * RoadshowCreate
+ *
+ * A new roadshow, created as a draft. Times carry their offset (e.g. `+08:00`).
+ */
+export type RoadshowCreate = {
+    /**
+     * Title Zh
+     */
+    title_zh: string;
+    /**
+     * Title En
+     */
+    title_en?: string | null;
+    /**
+     * Starts At
+     */
+    starts_at: string;
+    /**
+     * Ends At
+     *
+     * After `starts_at`.
+     */
+    ends_at: string;
+    /**
+     * Venue Zh
+     */
+    venue_zh: string;
+    /**
+     * Venue En
+     */
+    venue_en?: string | null;
+    /**
+     * Description Zh
+     */
+    description_zh?: string | null;
+    /**
+     * Description En
+     */
+    description_en?: string | null;
+};
+
+/**
+ * RoadshowRead
+ */
+export type RoadshowRead = {
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Title Zh
+     */
+    title_zh: string;
+    /**
+     * Title En
+     */
+    title_en: string | null;
+    /**
+     * Starts At
+     */
+    starts_at: string;
+    /**
+     * Ends At
+     */
+    ends_at: string;
+    /**
+     * Venue Zh
+     */
+    venue_zh: string;
+    /**
+     * Venue En
+     */
+    venue_en: string | null;
+    status: RoadshowStatus;
+    /**
+     * Slot Count
+     */
+    slot_count: number;
+    /**
+     * Description Zh
+     */
+    description_zh: string | null;
+    /**
+     * Description En
+     */
+    description_en: string | null;
+    /**
+     * Published At
+     */
+    published_at: string | null;
+    /**
+     * Version
+     *
+     * Bumped on every change of the event or its agenda.
+     */
+    version: number;
+    /**
+     * Calendar Url
+     *
+     * The event as an iCalendar file (.ics).
+     */
+    calendar_url: string;
+    /**
+     * Slots
+     *
+     * The agenda, in time order.
+     */
+    slots: Array<SlotRead>;
+    /**
+     * Updated At
+     */
+    updated_at: string;
+};
+
+/**
+ * RoadshowStatus
+ */
+export type RoadshowStatus = 'draft' | 'published';
+
+/**
+ * RoadshowSummary
+ */
+export type RoadshowSummary = {
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Title Zh
+     */
+    title_zh: string;
+    /**
+     * Title En
+     */
+    title_en: string | null;
+    /**
+     * Starts At
+     */
+    starts_at: string;
+    /**
+     * Ends At
+     */
+    ends_at: string;
+    /**
+     * Venue Zh
+     */
+    venue_zh: string;
+    /**
+     * Venue En
+     */
+    venue_en: string | null;
+    status: RoadshowStatus;
+    /**
+     * Slot Count
+     */
+    slot_count: number;
+};
+
+/**
+ * RoadshowUpdate
+ *
+ * PATCH: only the fields sent change; send `If-Match`. A new window must keep every slot
+ * of the agenda inside it.
+ */
+export type RoadshowUpdate = {
+    /**
+     * Title Zh
+     */
+    title_zh?: string | null;
+    /**
+     * Title En
+     */
+    title_en?: string | null;
+    /**
+     * Starts At
+     */
+    starts_at?: string | null;
+    /**
+     * Ends At
+     */
+    ends_at?: string | null;
+    /**
+     * Venue Zh
+     */
+    venue_zh?: string | null;
+    /**
+     * Venue En
+     */
+    venue_en?: string | null;
+    /**
+     * Description Zh
+     */
+    description_zh?: string | null;
+    /**
+     * Description En
+     */
+    description_en?: string | null;
+};
+
+/**
  * Role
  */
 export type Role = 'applicant' | 'district_officer' | 'expert' | 'agency_officer' | 'admin';
@@ -4692,6 +4913,168 @@ export type ShortfallReason = {
      * En
      */
     en: string;
+};
+
+/**
+ * SlotCreate
+ *
+ * A presentation on the agenda: inside the event's window, overlapping no other slot.
+ */
+export type SlotCreate = {
+    /**
+     * Starts At
+     */
+    starts_at: string;
+    /**
+     * Ends At
+     *
+     * After `starts_at`.
+     */
+    ends_at: string;
+    /**
+     * Organization Id
+     *
+     * The presenting organisation.
+     */
+    organization_id: string;
+    /**
+     * Award Id
+     *
+     * The awarded product presented: an unrevoked award of the organisation.
+     */
+    award_id?: string | null;
+    /**
+     * Talk Title Zh
+     */
+    talk_title_zh: string;
+    /**
+     * Talk Title En
+     */
+    talk_title_en?: string | null;
+    /**
+     * Presenter
+     */
+    presenter: string;
+};
+
+/**
+ * SlotMove
+ */
+export type SlotMove = {
+    /**
+     * Swap with the slot before (`up`) or after (`down`), keeping both durations and the gap between them.
+     */
+    direction: MoveDirection;
+};
+
+/**
+ * SlotOrganization
+ */
+export type SlotOrganization = {
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Name Zh
+     */
+    name_zh: string;
+    /**
+     * Name En
+     */
+    name_en: string | null;
+};
+
+/**
+ * SlotProduct
+ */
+export type SlotProduct = {
+    /**
+     * Award Id
+     *
+     * Also the catalogue entry's id (/catalogue/<id>).
+     */
+    award_id: string;
+    /**
+     * Product Name Zh
+     */
+    product_name_zh: string;
+    /**
+     * Product Name En
+     */
+    product_name_en: string | null;
+    /**
+     * Certificate Number
+     */
+    certificate_number: string;
+};
+
+/**
+ * SlotRead
+ */
+export type SlotRead = {
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Starts At
+     */
+    starts_at: string;
+    /**
+     * Ends At
+     */
+    ends_at: string;
+    organization: SlotOrganization;
+    product: SlotProduct | null;
+    /**
+     * Talk Title Zh
+     */
+    talk_title_zh: string;
+    /**
+     * Talk Title En
+     */
+    talk_title_en: string | null;
+    /**
+     * Presenter
+     */
+    presenter: string;
+};
+
+/**
+ * SlotUpdate
+ *
+ * PATCH: only the fields sent change; send the roadshow's `If-Match`.
+ */
+export type SlotUpdate = {
+    /**
+     * Starts At
+     */
+    starts_at?: string | null;
+    /**
+     * Ends At
+     */
+    ends_at?: string | null;
+    /**
+     * Organization Id
+     */
+    organization_id?: string | null;
+    /**
+     * Award Id
+     */
+    award_id?: string | null;
+    /**
+     * Talk Title Zh
+     */
+    talk_title_zh?: string | null;
+    /**
+     * Talk Title En
+     */
+    talk_title_en?: string | null;
+    /**
+     * Presenter
+     */
+    presenter?: string | null;
 };
 
 /**
@@ -9747,6 +10130,662 @@ export type StatisticsReadStatisticsResponses = {
 };
 
 export type StatisticsReadStatisticsResponse = StatisticsReadStatisticsResponses[keyof StatisticsReadStatisticsResponses];
+
+export type RoadshowsListRoadshowsData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Include Drafts
+         *
+         * Also list drafts (admins only).
+         */
+        include_drafts?: boolean;
+        /**
+         * Limit
+         *
+         * Items per page (≤ 100).
+         */
+        limit?: number;
+        /**
+         * Cursor
+         *
+         * The `next` value of the previous page.
+         */
+        cursor?: string | null;
+    };
+    url: '/api/v1/roadshows';
+};
+
+export type RoadshowsListRoadshowsErrors = {
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+};
+
+export type RoadshowsListRoadshowsError = RoadshowsListRoadshowsErrors[keyof RoadshowsListRoadshowsErrors];
+
+export type RoadshowsListRoadshowsResponses = {
+    /**
+     * Successful Response
+     */
+    200: PageRoadshowSummary;
+};
+
+export type RoadshowsListRoadshowsResponse = RoadshowsListRoadshowsResponses[keyof RoadshowsListRoadshowsResponses];
+
+export type RoadshowsCreateRoadshowData = {
+    body: RoadshowCreate;
+    path?: never;
+    query?: never;
+    url: '/api/v1/roadshows';
+};
+
+export type RoadshowsCreateRoadshowErrors = {
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+};
+
+export type RoadshowsCreateRoadshowError = RoadshowsCreateRoadshowErrors[keyof RoadshowsCreateRoadshowErrors];
+
+export type RoadshowsCreateRoadshowResponses = {
+    /**
+     * Successful Response
+     */
+    201: RoadshowRead;
+};
+
+export type RoadshowsCreateRoadshowResponse = RoadshowsCreateRoadshowResponses[keyof RoadshowsCreateRoadshowResponses];
+
+export type RoadshowsDeleteRoadshowData = {
+    body?: never;
+    headers?: {
+        /**
+         * If-Match
+         *
+         * The roadshow's ETag, as last read.
+         */
+        'if-match'?: string | null;
+    };
+    path: {
+        /**
+         * Roadshow Id
+         */
+        roadshow_id: string;
+    };
+    query?: never;
+    url: '/api/v1/roadshows/{roadshow_id}';
+};
+
+export type RoadshowsDeleteRoadshowErrors = {
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
+     * Not Found
+     */
+    404: Problem;
+    /**
+     * Conflict
+     */
+    409: Problem;
+    /**
+     * Precondition Failed
+     */
+    412: Problem;
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+};
+
+export type RoadshowsDeleteRoadshowError = RoadshowsDeleteRoadshowErrors[keyof RoadshowsDeleteRoadshowErrors];
+
+export type RoadshowsDeleteRoadshowResponses = {
+    /**
+     * Successful Response
+     */
+    204: void;
+};
+
+export type RoadshowsDeleteRoadshowResponse = RoadshowsDeleteRoadshowResponses[keyof RoadshowsDeleteRoadshowResponses];
+
+export type RoadshowsGetRoadshowData = {
+    body?: never;
+    path: {
+        /**
+         * Roadshow Id
+         */
+        roadshow_id: string;
+    };
+    query?: never;
+    url: '/api/v1/roadshows/{roadshow_id}';
+};
+
+export type RoadshowsGetRoadshowErrors = {
+    /**
+     * Not Found
+     */
+    404: Problem;
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+};
+
+export type RoadshowsGetRoadshowError = RoadshowsGetRoadshowErrors[keyof RoadshowsGetRoadshowErrors];
+
+export type RoadshowsGetRoadshowResponses = {
+    /**
+     * Successful Response
+     */
+    200: RoadshowRead;
+};
+
+export type RoadshowsGetRoadshowResponse = RoadshowsGetRoadshowResponses[keyof RoadshowsGetRoadshowResponses];
+
+export type RoadshowsUpdateRoadshowData = {
+    body: RoadshowUpdate;
+    headers?: {
+        /**
+         * If-Match
+         *
+         * The roadshow's ETag, as last read.
+         */
+        'if-match'?: string | null;
+    };
+    path: {
+        /**
+         * Roadshow Id
+         */
+        roadshow_id: string;
+    };
+    query?: never;
+    url: '/api/v1/roadshows/{roadshow_id}';
+};
+
+export type RoadshowsUpdateRoadshowErrors = {
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
+     * Not Found
+     */
+    404: Problem;
+    /**
+     * Conflict
+     */
+    409: Problem;
+    /**
+     * Precondition Failed
+     */
+    412: Problem;
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+    /**
+     * Precondition Required
+     */
+    428: Problem;
+};
+
+export type RoadshowsUpdateRoadshowError = RoadshowsUpdateRoadshowErrors[keyof RoadshowsUpdateRoadshowErrors];
+
+export type RoadshowsUpdateRoadshowResponses = {
+    /**
+     * Successful Response
+     */
+    200: RoadshowRead;
+};
+
+export type RoadshowsUpdateRoadshowResponse = RoadshowsUpdateRoadshowResponses[keyof RoadshowsUpdateRoadshowResponses];
+
+export type RoadshowsGetRoadshowCalendarData = {
+    body?: never;
+    path: {
+        /**
+         * Roadshow Id
+         */
+        roadshow_id: string;
+    };
+    query?: {
+        /**
+         * Lang
+         *
+         * Language of the texts.
+         */
+        lang?: 'zh' | 'en';
+    };
+    url: '/api/v1/roadshows/{roadshow_id}/calendar.ics';
+};
+
+export type RoadshowsGetRoadshowCalendarErrors = {
+    /**
+     * Not Found
+     */
+    404: Problem;
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+};
+
+export type RoadshowsGetRoadshowCalendarError = RoadshowsGetRoadshowCalendarErrors[keyof RoadshowsGetRoadshowCalendarErrors];
+
+export type RoadshowsGetRoadshowCalendarResponses = {
+    /**
+     * The roadshow as an iCalendar (RFC 5545) file, as an attachment.
+     */
+    200: string;
+};
+
+export type RoadshowsGetRoadshowCalendarResponse = RoadshowsGetRoadshowCalendarResponses[keyof RoadshowsGetRoadshowCalendarResponses];
+
+export type RoadshowsPublishRoadshowData = {
+    body?: never;
+    headers?: {
+        /**
+         * If-Match
+         *
+         * The roadshow's ETag, as last read.
+         */
+        'if-match'?: string | null;
+    };
+    path: {
+        /**
+         * Roadshow Id
+         */
+        roadshow_id: string;
+    };
+    query?: never;
+    url: '/api/v1/roadshows/{roadshow_id}/publish';
+};
+
+export type RoadshowsPublishRoadshowErrors = {
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
+     * Not Found
+     */
+    404: Problem;
+    /**
+     * Conflict
+     */
+    409: Problem;
+    /**
+     * Precondition Failed
+     */
+    412: Problem;
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+};
+
+export type RoadshowsPublishRoadshowError = RoadshowsPublishRoadshowErrors[keyof RoadshowsPublishRoadshowErrors];
+
+export type RoadshowsPublishRoadshowResponses = {
+    /**
+     * Successful Response
+     */
+    200: RoadshowRead;
+};
+
+export type RoadshowsPublishRoadshowResponse = RoadshowsPublishRoadshowResponses[keyof RoadshowsPublishRoadshowResponses];
+
+export type RoadshowsUnpublishRoadshowData = {
+    body?: never;
+    headers?: {
+        /**
+         * If-Match
+         *
+         * The roadshow's ETag, as last read.
+         */
+        'if-match'?: string | null;
+    };
+    path: {
+        /**
+         * Roadshow Id
+         */
+        roadshow_id: string;
+    };
+    query?: never;
+    url: '/api/v1/roadshows/{roadshow_id}/unpublish';
+};
+
+export type RoadshowsUnpublishRoadshowErrors = {
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
+     * Not Found
+     */
+    404: Problem;
+    /**
+     * Conflict
+     */
+    409: Problem;
+    /**
+     * Precondition Failed
+     */
+    412: Problem;
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+};
+
+export type RoadshowsUnpublishRoadshowError = RoadshowsUnpublishRoadshowErrors[keyof RoadshowsUnpublishRoadshowErrors];
+
+export type RoadshowsUnpublishRoadshowResponses = {
+    /**
+     * Successful Response
+     */
+    200: RoadshowRead;
+};
+
+export type RoadshowsUnpublishRoadshowResponse = RoadshowsUnpublishRoadshowResponses[keyof RoadshowsUnpublishRoadshowResponses];
+
+export type RoadshowsAddSlotData = {
+    body: SlotCreate;
+    headers?: {
+        /**
+         * If-Match
+         *
+         * The roadshow's ETag, as last read.
+         */
+        'if-match'?: string | null;
+    };
+    path: {
+        /**
+         * Roadshow Id
+         */
+        roadshow_id: string;
+    };
+    query?: never;
+    url: '/api/v1/roadshows/{roadshow_id}/slots';
+};
+
+export type RoadshowsAddSlotErrors = {
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
+     * Not Found
+     */
+    404: Problem;
+    /**
+     * Conflict
+     */
+    409: Problem;
+    /**
+     * Precondition Failed
+     */
+    412: Problem;
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+    /**
+     * Precondition Required
+     */
+    428: Problem;
+};
+
+export type RoadshowsAddSlotError = RoadshowsAddSlotErrors[keyof RoadshowsAddSlotErrors];
+
+export type RoadshowsAddSlotResponses = {
+    /**
+     * Successful Response
+     */
+    201: RoadshowRead;
+};
+
+export type RoadshowsAddSlotResponse = RoadshowsAddSlotResponses[keyof RoadshowsAddSlotResponses];
+
+export type RoadshowsDeleteSlotData = {
+    body?: never;
+    headers?: {
+        /**
+         * If-Match
+         *
+         * The roadshow's ETag, as last read.
+         */
+        'if-match'?: string | null;
+    };
+    path: {
+        /**
+         * Roadshow Id
+         */
+        roadshow_id: string;
+        /**
+         * Slot Id
+         */
+        slot_id: string;
+    };
+    query?: never;
+    url: '/api/v1/roadshows/{roadshow_id}/slots/{slot_id}';
+};
+
+export type RoadshowsDeleteSlotErrors = {
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
+     * Not Found
+     */
+    404: Problem;
+    /**
+     * Conflict
+     */
+    409: Problem;
+    /**
+     * Precondition Failed
+     */
+    412: Problem;
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+    /**
+     * Precondition Required
+     */
+    428: Problem;
+};
+
+export type RoadshowsDeleteSlotError = RoadshowsDeleteSlotErrors[keyof RoadshowsDeleteSlotErrors];
+
+export type RoadshowsDeleteSlotResponses = {
+    /**
+     * Successful Response
+     */
+    200: RoadshowRead;
+};
+
+export type RoadshowsDeleteSlotResponse = RoadshowsDeleteSlotResponses[keyof RoadshowsDeleteSlotResponses];
+
+export type RoadshowsUpdateSlotData = {
+    body: SlotUpdate;
+    headers?: {
+        /**
+         * If-Match
+         *
+         * The roadshow's ETag, as last read.
+         */
+        'if-match'?: string | null;
+    };
+    path: {
+        /**
+         * Roadshow Id
+         */
+        roadshow_id: string;
+        /**
+         * Slot Id
+         */
+        slot_id: string;
+    };
+    query?: never;
+    url: '/api/v1/roadshows/{roadshow_id}/slots/{slot_id}';
+};
+
+export type RoadshowsUpdateSlotErrors = {
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
+     * Not Found
+     */
+    404: Problem;
+    /**
+     * Conflict
+     */
+    409: Problem;
+    /**
+     * Precondition Failed
+     */
+    412: Problem;
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+    /**
+     * Precondition Required
+     */
+    428: Problem;
+};
+
+export type RoadshowsUpdateSlotError = RoadshowsUpdateSlotErrors[keyof RoadshowsUpdateSlotErrors];
+
+export type RoadshowsUpdateSlotResponses = {
+    /**
+     * Successful Response
+     */
+    200: RoadshowRead;
+};
+
+export type RoadshowsUpdateSlotResponse = RoadshowsUpdateSlotResponses[keyof RoadshowsUpdateSlotResponses];
+
+export type RoadshowsMoveSlotData = {
+    body: SlotMove;
+    headers?: {
+        /**
+         * If-Match
+         *
+         * The roadshow's ETag, as last read.
+         */
+        'if-match'?: string | null;
+    };
+    path: {
+        /**
+         * Roadshow Id
+         */
+        roadshow_id: string;
+        /**
+         * Slot Id
+         */
+        slot_id: string;
+    };
+    query?: never;
+    url: '/api/v1/roadshows/{roadshow_id}/slots/{slot_id}/move';
+};
+
+export type RoadshowsMoveSlotErrors = {
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
+     * Not Found
+     */
+    404: Problem;
+    /**
+     * Conflict
+     */
+    409: Problem;
+    /**
+     * Precondition Failed
+     */
+    412: Problem;
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+    /**
+     * Precondition Required
+     */
+    428: Problem;
+};
+
+export type RoadshowsMoveSlotError = RoadshowsMoveSlotErrors[keyof RoadshowsMoveSlotErrors];
+
+export type RoadshowsMoveSlotResponses = {
+    /**
+     * Successful Response
+     */
+    200: RoadshowRead;
+};
+
+export type RoadshowsMoveSlotResponse = RoadshowsMoveSlotResponses[keyof RoadshowsMoveSlotResponses];
 
 export type FollowUpListAwardsData = {
     body?: never;
