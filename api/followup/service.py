@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from pydantic import BaseModel
 from sqlalchemy import Select, func, literal, select, tuple_, union_all
@@ -577,6 +577,19 @@ class AwardRecords:
     policies: Sequence[InsurancePolicy]
 
 
+RecordT = TypeVar("RecordT", DemonstrationProject, PurchaseIntention, InsurancePolicy)
+
+
+async def _records_of(
+    session: AsyncSession, model: type[RecordT], award_id: uuid.UUID
+) -> Sequence[RecordT]:
+    return (
+        await session.scalars(
+            select(model).where(model.award_id == award_id).order_by(model.created_at, model.id)
+        )
+    ).all()
+
+
 async def award_with_records(
     session: AsyncSession, principal: Principal, award_id: uuid.UUID
 ) -> AwardRecords:
@@ -585,27 +598,9 @@ async def award_with_records(
     row = (await session.execute(_summary_statement().where(Award.id == award.id))).one()
     return AwardRecords(
         summary=summary_of(row),
-        projects=(
-            await session.scalars(
-                select(DemonstrationProject)
-                .where(DemonstrationProject.award_id == award.id)
-                .order_by(DemonstrationProject.created_at, DemonstrationProject.id)
-            )
-        ).all(),
-        intentions=(
-            await session.scalars(
-                select(PurchaseIntention)
-                .where(PurchaseIntention.award_id == award.id)
-                .order_by(PurchaseIntention.created_at, PurchaseIntention.id)
-            )
-        ).all(),
-        policies=(
-            await session.scalars(
-                select(InsurancePolicy)
-                .where(InsurancePolicy.award_id == award.id)
-                .order_by(InsurancePolicy.created_at, InsurancePolicy.id)
-            )
-        ).all(),
+        projects=await _records_of(session, DemonstrationProject, award.id),
+        intentions=await _records_of(session, PurchaseIntention, award.id),
+        policies=await _records_of(session, InsurancePolicy, award.id),
     )
 
 
