@@ -164,5 +164,7 @@ OptionalPrincipal = Annotated[Principal | None, Depends(optional_principal)]
 CurrentPrincipal = Annotated[Principal, Depends(require_login)]
 AdminPrincipal = Annotated[Principal, Depends(require_role(Role.admin))]
 ApplicantPrincipal = Annotated[Principal, Depends(require_role(Role.applicant))]
+# The awarded enterprise's own records, which admins verify and correct.
+ApplicantOrAdminPrincipal = Annotated[Principal, Depends(require_role(Role.applicant, Role.admin))]
 DistrictOfficerPrincipal = Annotated[Principal, Depends(require_role(Role.district_officer))]
 ExpertPrincipal = Annotated[Principal, Depends(require_role(Role.expert))]

@@ -14,12 +14,14 @@ class Access(Enum):
     applicant = "applicant"
     district_officer = "district_officer"
     expert = "expert"
+    applicant_or_admin = "applicant_or_admin"
 
 
-# Routes open to exactly one role: every other role gets 403.
-ROLE_ACCESS = {
-    Access.admin: Role.admin,
-    Access.applicant: Role.applicant,
-    Access.district_officer: Role.district_officer,
-    Access.expert: Role.expert,
+# Routes open to some roles only: every other role gets 403.
+ROLE_ACCESS: dict[Access, frozenset[Role]] = {
+    Access.admin: frozenset({Role.admin}),
+    Access.applicant: frozenset({Role.applicant}),
+    Access.district_officer: frozenset({Role.district_officer}),
+    Access.expert: frozenset({Role.expert}),
+    Access.applicant_or_admin: frozenset({Role.applicant, Role.admin}),
 }

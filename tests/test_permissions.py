@@ -106,7 +106,7 @@ def expected_denial(access: Access, caller: Role | None) -> int | None:
         return None
     if caller is None:
         return 401
-    if access in ROLE_ACCESS and caller is not ROLE_ACCESS[access]:
+    if access in ROLE_ACCESS and caller not in ROLE_ACCESS[access]:
         return 403
     return None
 

@@ -37,7 +37,7 @@ from api.pagination import (
     keyset_after,
     parse_created_key,
 )
-from api.permissions import AdminPrincipal, ApplicantPrincipal, CurrentPrincipal
+from api.permissions import AdminPrincipal, ApplicantOrAdminPrincipal, ApplicantPrincipal
 
 router = APIRouter(prefix="/follow-up", tags=["follow-up"])
 
@@ -111,7 +111,7 @@ async def list_awards(
     request: Request,
     response: Response,
     session: SessionDep,
-    principal: CurrentPrincipal,
+    principal: ApplicantOrAdminPrincipal,
     batch_id: uuid.UUID | None = None,
     limit: Limit = 50,
     cursor: Cursor = None,
@@ -132,7 +132,10 @@ async def list_awards(
     summary="An award with all its projects, intentions and policies (its enterprise, admins)",
 )
 async def get_award(
-    award_id: uuid.UUID, response: Response, session: SessionDep, principal: CurrentPrincipal
+    award_id: uuid.UUID,
+    response: Response,
+    session: SessionDep,
+    principal: ApplicantOrAdminPrincipal,
 ) -> AwardFollowUp:
     found = await service.award_with_records(session, principal, award_id)
     response.headers["Cache-Control"] = PRIVATE_NO_STORE
@@ -179,7 +182,7 @@ async def update_project(
     data: ProjectUpdate,
     response: Response,
     session: SessionDep,
-    principal: CurrentPrincipal,
+    principal: ApplicantOrAdminPrincipal,
     if_match: IfMatch = None,
 ) -> ProjectRead:
     record = await service.update_record(
@@ -243,7 +246,7 @@ async def update_intention(
     data: IntentionUpdate,
     response: Response,
     session: SessionDep,
-    principal: CurrentPrincipal,
+    principal: ApplicantOrAdminPrincipal,
     if_match: IfMatch = None,
 ) -> IntentionRead:
     record = await service.update_record(
@@ -309,7 +312,7 @@ async def update_policy(
     data: PolicyUpdate,
     response: Response,
     session: SessionDep,
-    principal: CurrentPrincipal,
+    principal: ApplicantOrAdminPrincipal,
     if_match: IfMatch = None,
 ) -> PolicyRead:
     record = await service.update_record(

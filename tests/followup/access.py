@@ -9,16 +9,16 @@ from __future__ import annotations
 from tests.access import Access
 
 ACCESS: dict[str, Access] = {
-    "GET /api/v1/follow-up/awards": Access.login,
-    "GET /api/v1/follow-up/awards/{award_id}": Access.login,
+    "GET /api/v1/follow-up/awards": Access.applicant_or_admin,
+    "GET /api/v1/follow-up/awards/{award_id}": Access.applicant_or_admin,
     "POST /api/v1/follow-up/awards/{award_id}/projects": Access.applicant,
-    "PATCH /api/v1/follow-up/projects/{record_id}": Access.login,
+    "PATCH /api/v1/follow-up/projects/{record_id}": Access.applicant_or_admin,
     "DELETE /api/v1/follow-up/projects/{record_id}": Access.applicant,
     "POST /api/v1/follow-up/awards/{award_id}/intentions": Access.applicant,
-    "PATCH /api/v1/follow-up/intentions/{record_id}": Access.login,
+    "PATCH /api/v1/follow-up/intentions/{record_id}": Access.applicant_or_admin,
     "DELETE /api/v1/follow-up/intentions/{record_id}": Access.applicant,
     "POST /api/v1/follow-up/awards/{award_id}/insurance-policies": Access.applicant,
-    "PATCH /api/v1/follow-up/insurance-policies/{record_id}": Access.login,
+    "PATCH /api/v1/follow-up/insurance-policies/{record_id}": Access.applicant_or_admin,
     "DELETE /api/v1/follow-up/insurance-policies/{record_id}": Access.applicant,
     "POST /api/v1/follow-up/{kind}/{record_id}/verify": Access.admin,
     "POST /api/v1/follow-up/{kind}/{record_id}/unverify": Access.admin,
