@@ -347,6 +347,8 @@ async def test_concurrent_patches_with_one_etag_exactly_one_wins(
 async def test_every_transition_is_audited(db: AsyncSession, cast: dict) -> None:
     app_id = await submitted(db, cast)
     actions = (
-        await db.scalars(select(AuditEvent.action).where(AuditEvent.object_id == app_id))
+        await db.scalars(
+            select(AuditEvent.action).where(AuditEvent.object_id == app_id).order_by(AuditEvent.id)
+        )
     ).all()
     assert actions == ["application.create", "application.submit"]

@@ -177,10 +177,12 @@ async def test_shortlist_respects_the_field_quota_and_minds_may_change(
     assert audit[1].changes["decision_reason"] == {"before": "第二", "after": "与c比较后调整"}
     events = (
         await db.scalars(
-            select(OutboxEvent).where(
+            select(OutboxEvent)
+            .where(
                 OutboxEvent.object_id == str(b.id),
                 OutboxEvent.event_type == "application.status_changed",
             )
+            .order_by(OutboxEvent.id)
         )
     ).all()
     assert [e.payload["to"] for e in events] == ["shortlisted", "not_selected"]
