@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse, Response
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 
+from api.agency.router import router as agency_router
 from api.applications.router import router as applications_router
 from api.attachments.router import router as attachments_router
 from api.audit.router import router as audit_router
@@ -39,6 +40,7 @@ from api.roadshows.router import router as roadshows_router
 from api.statistics.router import router as statistics_router
 from api.taxonomy.router import router as taxonomy_router
 from api.users.router import router as users_router
+from api.webhooks.router import router as webhooks_router
 
 API_PREFIX = "/api/v1"
 DOCS_ASSETS = Path(fastapi_offline.__file__).parent / "static"
@@ -161,6 +163,8 @@ def create_app(
         statistics_router,
         roadshows_router,
         followup_router,
+        agency_router,
+        webhooks_router,
         *extra_routers,
     ):
         app.include_router(router, prefix=API_PREFIX)

@@ -1,5 +1,17 @@
 """SQLAlchemy models, one module per aggregate. Importing this package registers them all."""
 
+from api.models.agency import (
+    AccessToken,
+    AgencyClient,
+    ClientSecret,
+    DeliveryStatus,
+    IdempotencyRecord,
+    IdempotencyState,
+    Scope,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookSubscription,
+)
 from api.models.application import (
     Application,
     ApplicationStatus,
@@ -51,6 +63,8 @@ from api.models.review import (
 from api.models.user import Locale, Membership, Role, User, UserSession
 
 __all__ = [
+    "AccessToken",
+    "AgencyClient",
     "AggregationRule",
     "Application",
     "ApplicationStatus",
@@ -71,12 +85,16 @@ __all__ = [
     "CatalogueChangeKind",
     "CatalogueEntry",
     "CheckStep",
+    "ClientSecret",
+    "DeliveryStatus",
     "DemonstrationProject",
     "District",
     "ExpertAttestation",
     "ExpertAvailability",
     "ExpertConflict",
     "ExpertProfile",
+    "IdempotencyRecord",
+    "IdempotencyState",
     "InsurancePolicy",
     "IntentionStatus",
     "Locale",
@@ -99,8 +117,12 @@ __all__ = [
     "RoadshowStatus",
     "Role",
     "RubricCriterion",
+    "Scope",
     "SigningKey",
     "TechnicalLevel",
     "User",
     "UserSession",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookSubscription",
 ]

@@ -70,6 +70,8 @@ describe('AppHeader', () => {
       'nav-certificates',
       'nav-verification',
       'nav-roadshows-admin',
+      'nav-agency-clients',
+      'nav-webhooks',
       'nav-users',
       'nav-audit',
       'nav-calendar',

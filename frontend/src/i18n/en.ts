@@ -9,6 +9,8 @@ import statistics from './domains/statistics'
 import awards from './domains/awards'
 import roadshows from './domains/roadshows'
 import followup from './domains/followup'
+import agency from './domains/agency'
+import webhooks from './domains/webhooks'
 
 const en: MessageSchema = {
   app: {
@@ -43,6 +45,8 @@ const en: MessageSchema = {
     followUp: 'Demonstration & purchases',
     roadshowsAdmin: 'Roadshow editor',
     verification: 'Verification queue',
+    agencyClients: 'Agency clients',
+    webhooks: 'Webhooks',
   },
   header: {
     account: 'Signed in as',
@@ -634,6 +638,8 @@ const en: MessageSchema = {
     ...awards.problems.en,
     ...roadshows.problems.en,
     ...followup.problems.en,
+    ...agency.problems.en,
+    ...webhooks.problems.en,
     generic: 'The request failed; please try again later.',
     not_authenticated: 'Please log in first.',
     session_expired: 'Your session has expired; please log in again.',
@@ -678,6 +684,8 @@ const en: MessageSchema = {
   awards: awards.en,
   roadshows: roadshows.en,
   followup: followup.en,
+  agency: agency.en,
+  webhooks: webhooks.en,
 }
 
 export default en

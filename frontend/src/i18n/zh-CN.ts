@@ -9,6 +9,8 @@ import statistics from './domains/statistics'
 import awards from './domains/awards'
 import roadshows from './domains/roadshows'
 import followup from './domains/followup'
+import agency from './domains/agency'
+import webhooks from './domains/webhooks'
 
 const zhCN = {
   app: {
@@ -43,6 +45,8 @@ const zhCN = {
     followUp: '示范应用与采购',
     roadshowsAdmin: '路演管理',
     verification: '跟踪核验',
+    agencyClients: '接入客户端',
+    webhooks: '事件推送',
   },
   header: {
     account: '当前用户',
@@ -634,6 +638,8 @@ const zhCN = {
     ...awards.problems.zhCN,
     ...roadshows.problems.zhCN,
     ...followup.problems.zhCN,
+    ...agency.problems.zhCN,
+    ...webhooks.problems.zhCN,
     generic: '请求失败，请稍后重试。',
     not_authenticated: '请先登录。',
     session_expired: '登录已过期，请重新登录。',
@@ -678,6 +684,8 @@ const zhCN = {
   awards: awards.zhCN,
   roadshows: roadshows.zhCN,
   followup: followup.zhCN,
+  agency: agency.zhCN,
+  webhooks: webhooks.zhCN,
 }
 
 export type MessageSchema = typeof zhCN

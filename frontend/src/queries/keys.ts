@@ -103,6 +103,17 @@ export const queryKeys = {
     award: (awardId: string) => ['followup', 'award', awardId] as const,
     queue: (filters: object) => ['followup', 'queue', filters] as const,
   },
+  agency: {
+    all: ['agency'] as const,
+    clients: (filters: object) => ['agency', 'clients', filters] as const,
+    client: (id: string) => ['agency', 'client', id] as const,
+  },
+  webhooks: {
+    all: ['webhooks'] as const,
+    subscriptions: (filters: object) => ['webhooks', 'subscriptions', filters] as const,
+    deliveries: (filters: object) => ['webhooks', 'deliveries', filters] as const,
+    delivery: (id: string) => ['webhooks', 'delivery', id] as const,
+  },
   awards: {
     all: ['awards'] as const,
     list: (filters: { batchId?: string; statuses?: string[] }) => ['awards', 'list', filters] as const,

@@ -224,6 +224,18 @@ export const routes: RouteRecordRaw[] = [
     meta: { titleKey: 'followup.adminTitle', requiresAuth: true, roles: ['admin'] },
   },
   {
+    path: '/admin/agency-clients',
+    name: 'agency-clients',
+    component: () => staffPages().then((m) => m.AgencyClientsPage),
+    meta: { titleKey: 'agency.title', requiresAuth: true, roles: ['admin'] },
+  },
+  {
+    path: '/admin/webhooks',
+    name: 'webhooks',
+    component: () => staffPages().then((m) => m.WebhooksPage),
+    meta: { titleKey: 'webhooks.title', requiresAuth: true, roles: ['admin'] },
+  },
+  {
     path: '/admin/certificates',
     name: 'certificates',
     component: () => staffPages().then((m) => m.CertificatesPage),

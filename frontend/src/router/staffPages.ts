@@ -21,3 +21,5 @@ export { default as CertificatesPage } from '@/pages/certificates/CertificatesPa
 export { default as FollowUpPage } from '@/pages/followup/FollowUpPage.vue'
 export { default as VerificationQueuePage } from '@/pages/followup/VerificationQueuePage.vue'
 export { default as RoadshowEditorPage } from '@/pages/roadshows/RoadshowEditorPage.vue'
+export { default as AgencyClientsPage } from '@/pages/agency/AgencyClientsPage.vue'
+export { default as WebhooksPage } from '@/pages/webhooks/WebhooksPage.vue'
