@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
-from fastapi import APIRouter, Request, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
 
 from api.db import SessionDep
 from api.errors import problem_responses
@@ -28,11 +29,19 @@ async def list_organizations(
     session: SessionDep,
     principal: AdminPrincipal,
     kind: OrganizationKind | None = None,
+    q: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=100,
+            description="Text found in the Chinese or English name or the USCC, ignoring case.",
+        ),
+    ] = None,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> Page[OrganizationRead]:
     after = keyset_after(cursor, lambda k: (str(k["n"]), uuid.UUID(k["id"])))
-    orgs = await service.list_organizations(session, kind=kind, after=after, limit=limit + 1)
+    orgs = await service.list_organizations(session, kind=kind, q=q, after=after, limit=limit + 1)
     return build_page(
         request,
         response,

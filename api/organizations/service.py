@@ -5,12 +5,13 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.audit import service as audit
 from api.audit.service import Actor
 from api.errors import Conflict, FieldError, NotFound, field_error
+from api.filters import contains_pattern
 from api.models import Organization, OrganizationKind
 from api.organizations.schemas import OrganizationCreate
 from api.permissions import Principal
@@ -83,10 +84,20 @@ async def list_organizations(
     kind: OrganizationKind | None,
     after: tuple[str, uuid.UUID] | None,
     limit: int,
+    q: str | None = None,
 ) -> Sequence[Organization]:
     stmt = select(Organization).order_by(Organization.name_zh, Organization.id).limit(limit)
     if kind:
         stmt = stmt.where(Organization.kind == kind)
+    if q:
+        pattern = contains_pattern(q)
+        stmt = stmt.where(
+            or_(
+                Organization.name_zh.ilike(pattern),
+                Organization.name_en.ilike(pattern),
+                Organization.uscc.ilike(pattern),
+            )
+        )
     if after:
         stmt = stmt.where(tuple_(Organization.name_zh, Organization.id) > tuple_(*after))
     return (await session.scalars(stmt)).all()

@@ -13,6 +13,7 @@ from sqlalchemy.sql.base import ExecutableOption
 from api.audit import service as audit
 from api.auth import service as auth_service
 from api.errors import NotFound, field_error
+from api.filters import contains_pattern
 from api.models import Membership, Organization, OrganizationKind, Role, User, UserSession
 from api.permissions import Principal
 from api.users.schemas import RoleAssignment, UserCreate
@@ -48,7 +49,7 @@ async def list_users(
 ) -> Sequence[User]:
     stmt = select(User).options(*_with_roles()).order_by(User.email, User.id).limit(limit)
     if q:
-        pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        pattern = contains_pattern(q)
         stmt = stmt.where(or_(User.email.ilike(pattern), User.display_name.ilike(pattern)))
     if role:
         stmt = stmt.where(User.memberships.any(Membership.role == role))
