@@ -5721,6 +5721,12 @@ export type OrganizationsListOrganizationsData = {
          */
         kind?: OrganizationKind | null;
         /**
+         * Q
+         *
+         * Text found in the Chinese or English name or the USCC, ignoring case.
+         */
+        q?: string | null;
+        /**
          * Limit
          *
          * Items per page (≤ 100).
