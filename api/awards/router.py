@@ -167,7 +167,7 @@ async def get_certificate_pdf(
 # --- admin ------------------------------------------------------------------------------------
 
 
-def _summary_fields(award: Award) -> dict[str, object]:
+def _summary_fields(award: Award, names: service.EnglishNames) -> dict[str, object]:
     status = service.status_of(award)
     return {
         "id": award.id,
@@ -178,17 +178,19 @@ def _summary_fields(award: Award) -> dict[str, object]:
         "batch_id": award.batch_id,
         "organization_id": award.organization_id,
         "organization_name_zh": award.payload.get("organization", ""),
+        "organization_name_en": names[1],
         "product_name_zh": award.payload.get("product", ""),
+        "product_name_en": names[0],
         "issued_at": award.issued_at,
         "valid_until": award.valid_until,
         "revoked_at": award.revoked_at,
     }
 
 
-def _read(award: Award) -> AwardRead:
+def _read(award: Award, names: service.EnglishNames) -> AwardRead:
     return AwardRead.model_validate(
         {
-            **_summary_fields(award),
+            **_summary_fields(award, names),
             "sequence": award.sequence,
             "payload": award.payload,
             "signature": award.signature,
@@ -223,7 +225,7 @@ async def list_awards(
 ) -> Page[AwardSummary]:
     after = keyset_after(cursor, lambda k: str(k["n"]))
     rows = (
-        await session.scalars(
+        await session.execute(
             service.list_statement(batch_id=batch_id, statuses=status, after=after, limit=limit + 1)
         )
     ).all()
@@ -232,8 +234,8 @@ async def list_awards(
         response,
         rows,
         limit,
-        lambda a: AwardSummary.model_validate(_summary_fields(a)),
-        lambda a: {"n": a.number},
+        lambda r: AwardSummary.model_validate(_summary_fields(r[0], (r[1], r[2]))),
+        lambda r: {"n": r[0].number},
     )
 
 
@@ -263,7 +265,8 @@ async def get_award(
     award_id: uuid.UUID, response: Response, session: SessionDep, principal: AdminPrincipal
 ) -> AwardRead:
     response.headers["Cache-Control"] = PRIVATE_NO_STORE
-    return _read(await service.get_award(session, award_id))
+    award = await service.get_award(session, award_id)
+    return _read(award, await service.english_names(session, award.id))
 
 
 @router.post(
@@ -281,4 +284,4 @@ async def revoke_award(
 ) -> AwardRead:
     award = await service.revoke_award(session, principal, award_id, data.reason)
     response.headers["Cache-Control"] = PRIVATE_NO_STORE
-    return _read(award)
+    return _read(award, await service.english_names(session, award.id))

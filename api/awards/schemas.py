@@ -92,7 +92,9 @@ class AwardSummary(BaseModel):
     batch_id: uuid.UUID
     organization_id: uuid.UUID
     organization_name_zh: str
+    organization_name_en: str | None
     product_name_zh: str
+    product_name_en: str | None
     issued_at: datetime
     valid_until: date
     revoked_at: datetime | None

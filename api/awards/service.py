@@ -33,6 +33,7 @@ from api.models import (
     Award,
     Batch,
     CatalogueChangeKind,
+    CatalogueEntry,
     Organization,
     OutboxCursor,
     OutboxEvent,
@@ -313,15 +314,37 @@ def _status_filter(status: CertificateStatus, on: date) -> Any:
     return and_(Award.revoked_at.is_(None), Award.valid_until >= on)
 
 
+# The English names of an award's product and holder (not signed, so not in its payload).
+EnglishNames = tuple[str | None, str | None]
+
+
+def _with_english_names() -> Select[Award, str | None, str | None]:
+    return select(
+        Award, CatalogueEntry.product_name_en, CatalogueEntry.organization_name_en
+    ).outerjoin(CatalogueEntry, CatalogueEntry.award_id == Award.id)
+
+
+async def english_names(session: AsyncSession, award_id: uuid.UUID) -> EnglishNames:
+    row = (
+        await session.execute(
+            select(CatalogueEntry.product_name_en, CatalogueEntry.organization_name_en).where(
+                CatalogueEntry.award_id == award_id
+            )
+        )
+    ).first()
+    return (row[0], row[1]) if row else (None, None)
+
+
 def list_statement(
     *,
     batch_id: uuid.UUID | None,
     statuses: Sequence[CertificateStatus],
     after: str | None,
     limit: int,
-) -> Select[Award]:
-    """By certificate number: batches in order, each batch's awards in issue order."""
-    stmt = select(Award).order_by(Award.number).limit(limit)
+) -> Select[Award, str | None, str | None]:
+    """By certificate number: batches in order, each batch's awards in issue order, with the
+    English names."""
+    stmt = _with_english_names().order_by(Award.number).limit(limit)
     if batch_id is not None:
         stmt = stmt.where(Award.batch_id == batch_id)
     if statuses:

@@ -258,6 +258,9 @@ class TestAdminRoutes:
             "name_en": "Revoked",
         }
         assert item["organization_name_zh"] == ORG_NAME
+        # The English names come from the catalogue (they are not part of the signed payload).
+        assert item["product_name_en"].startswith("Test equipment")
+        assert item["organization_name_en"].startswith("Test Organisation")
 
     async def test_bad_filters_and_cursors_are_422(self, admin: httpx.AsyncClient) -> None:
         assert_problem(await admin.get("/api/v1/awards?status=lost"), 422, "validation_error")
@@ -278,6 +281,7 @@ class TestAdminRoutes:
         assert body["pdf_rendered"] is False
         assert body["verify_url"].endswith(f"/verify/{award.number}")
         assert body["pdf_url"].endswith(f"/api/v1/certificates/{award.number}/pdf")
+        assert body["product_name_en"].startswith("Test equipment")
 
         missing = await admin.get(f"/api/v1/awards/{p.batch.id}")
         assert_problem(missing, 404, "award_not_found")
