@@ -233,7 +233,9 @@ function summary(n: number, over: Partial<AwardSummary> = {}): AwardSummary {
     batch_id: BATCH.id,
     organization_id: 'org',
     organization_name_zh: '北京示范装备有限公司',
+    organization_name_en: 'Beijing Demonstration Equipment Co., Ltd.',
     product_name_zh: `示范装备${n}`,
+    product_name_en: `Demonstration equipment ${n}`,
     issued_at: '2025-06-01T02:00:00Z',
     valid_until: '2028-06-01',
     revoked_at: null,
@@ -351,8 +353,9 @@ describe('CertificatesPage', () => {
     const rows = wrapper.findAll('tbody tr.certificates__row')
     expect(rows).toHaveLength(3)
     const first = wrapper.get('[data-testid="certificate-row-BJSTT-2021-01-0001"]')
-    expect(first.text()).toContain('示范装备1')
-    expect(first.text()).toContain('北京示范装备有限公司')
+    // The English screen names the product and holder in English.
+    expect(first.text()).toContain('Demonstration equipment 1')
+    expect(first.text()).toContain('Beijing Demonstration Equipment Co., Ltd.')
     expect(first.text()).toContain('Jun 1, 2025')
     expect(first.text()).toContain('Jun 1, 2028')
     expect(first.get('[data-testid=certificate-status]').text()).toBe('Valid')

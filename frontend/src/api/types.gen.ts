@@ -734,9 +734,17 @@ export type AwardRead = {
      */
     organization_name_zh: string;
     /**
+     * Organization Name En
+     */
+    organization_name_en: string | null;
+    /**
      * Product Name Zh
      */
     product_name_zh: string;
+    /**
+     * Product Name En
+     */
+    product_name_en: string | null;
     /**
      * Issued At
      */
@@ -876,9 +884,17 @@ export type AwardSummary = {
      */
     organization_name_zh: string;
     /**
+     * Organization Name En
+     */
+    organization_name_en: string | null;
+    /**
      * Product Name Zh
      */
     product_name_zh: string;
+    /**
+     * Product Name En
+     */
+    product_name_en: string | null;
     /**
      * Issued At
      */
