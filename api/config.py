@@ -82,6 +82,12 @@ class Settings(BaseSettings):
     attachment_max_bytes: int = Field(
         20 * 1024 * 1024, gt=0, description="Largest attachment accepted, in bytes (20 MiB)."
     )
+    agency_token_lifetime_s: int = Field(
+        900, gt=0, le=86_400, description="Lifetime of an agency bearer token, in seconds."
+    )
+    agency_default_rate_limit_per_minute: int = Field(
+        600, gt=0, description="Requests per minute a new agency client may make by default."
+    )
     public_base_url: str = Field(
         "http://127.0.0.1:8000",
         description="Public address of the site, printed on certificates (verification QR code).",
@@ -90,6 +96,27 @@ class Settings(BaseSettings):
         None,
         description="Where the certificate-signing private keys (<key_id>.pem, mode 0600) "
         "live; unset: var_dir/keys.",
+    )
+
+    webhook_timeout_s: float = Field(
+        10.0, gt=0, description="A webhook receiver must answer within this many seconds."
+    )
+    webhook_max_attempts: int = Field(
+        10, ge=1, description="Attempts of a webhook delivery before it is marked failed."
+    )
+    webhook_backoff_s: float = Field(
+        60.0,
+        gt=0,
+        description="Wait after a delivery's first failed attempt; it doubles after each one "
+        "(1, 2, 4 … 256 minutes with the defaults: 10 attempts over about 8.5 hours).",
+    )
+    webhook_disable_after_s: float = Field(
+        86_400.0,
+        gt=0,
+        description="A subscription whose deliveries keep failing this long is disabled.",
+    )
+    webhook_poll_s: float = Field(
+        2.0, gt=0, description="How often the worker looks for new events and due deliveries."
     )
 
     @model_validator(mode="after")

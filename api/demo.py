@@ -246,6 +246,7 @@ def _uscc(index: int, org: DemoOrg) -> str:
 async def load_demo(session: AsyncSession) -> dict[str, int]:
     """Create what is missing; return how many organisations, users and applications were
     added."""
+    from api.agency.demo import load_demo_client
     from api.demo_followup import load_followup_demo
     from api.demo_intake import load_intake_demo
     from api.demo_review import load_review_demo, principal_of
@@ -292,4 +293,5 @@ async def load_demo(session: AsyncSession) -> dict[str, int]:
     added["applications"] = await load_intake_demo(session, orgs)
     await load_review_demo(session, orgs, {local: demo_email(local) for local, *_ in USERS})
     await load_followup_demo(session, await principal_of(session, demo_email("admin")))
+    await load_demo_client(session, orgs["eit"])
     return added

@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse, Response
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 
+from api.agency.oversight_router import router as oversight_router
 from api.agency.router import router as agency_router
 from api.applications.router import router as applications_router
 from api.attachments.router import router as attachments_router
@@ -164,6 +165,7 @@ def create_app(
         roadshows_router,
         followup_router,
         agency_router,
+        oversight_router,
         webhooks_router,
         *extra_routers,
     ):

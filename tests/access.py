@@ -15,6 +15,8 @@ class Access(Enum):
     district_officer = "district_officer"
     expert = "expert"
     applicant_or_admin = "applicant_or_admin"
+    # Agency clients only, with a bearer token: every session caller, anonymous included, 401.
+    agency = "agency"
 
 
 # Routes open to some roles only: every other role gets 403.

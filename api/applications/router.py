@@ -6,24 +6,23 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Request, Response, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.applications import checks, service, timeline
+from api.applications import access, checks, service, timeline
 from api.applications.schemas import (
     ApplicationCreate,
     ApplicationRead,
     ApplicationSummary,
     ApplicationUpdate,
-    BatchRef,
     DecisionRequest,
     Eligibility,
     RejectRequest,
     ReturnRequest,
     TimelineEntry,
 )
+from api.applications.views import read_of, summary_of
 from api.db import SessionDep
 from api.errors import problem_responses
 from api.http_cache import PRIVATE_NO_STORE
 from api.models import Application, ApplicationStatus, Batch, CheckStep, District, Organization
-from api.organizations.schemas import OrganizationRef
 from api.pagination import (
     Cursor,
     Limit,
@@ -45,36 +44,6 @@ READ_ERRORS = problem_responses(401, 404, 422)
 ACTION_ERRORS = problem_responses(401, 403, 404, 409, 422)
 
 
-def summary_of(application: Application, org: Organization, batch: Batch) -> ApplicationSummary:
-    return ApplicationSummary.model_validate(_common(application, org, batch))
-
-
-def _common(application: Application, org: Organization, batch: Batch) -> dict[str, object]:
-    return {
-        "id": application.id,
-        "status": application.status,
-        "product_name_zh": application.product_name_zh,
-        "product_name_en": application.product_name_en,
-        "model_spec": application.model_spec,
-        "field": application.field,
-        "claimed_level": application.claimed_level,
-        "organization": OrganizationRef.of(org),
-        "batch": BatchRef(
-            id=batch.id,
-            year=batch.year,
-            sequence=batch.sequence,
-            title_zh=batch.title_zh,
-            title_en=batch.title_en,
-        ),
-        "submitted_at": application.submitted_at,
-        "return_step": application.return_step,
-        "return_deadline_on": application.return_deadline_on,
-        "overdue": service.is_overdue(application),
-        "created_at": application.created_at,
-        "updated_at": application.updated_at,
-    }
-
-
 async def _read(
     session: AsyncSession, response: Response, application: Application
 ) -> ApplicationRead:
@@ -85,28 +54,7 @@ async def _read(
     assert batch is not None
     response.headers["ETag"] = service.etag(application)
     response.headers["Cache-Control"] = PRIVATE_NO_STORE
-    return ApplicationRead.model_validate(
-        {
-            **_common(application, org, batch),
-            **{
-                name: getattr(application, name)
-                for name in (
-                    "version",
-                    "summary_zh",
-                    "summary_en",
-                    "product_type",
-                    "indicators",
-                    "ip_rights",
-                    "sales",
-                    "licences",
-                    "price_yuan",
-                    "expected_demonstration_use",
-                    "return_reason",
-                    "decision_reason",
-                )
-            },
-        }
-    )
+    return read_of(application, org, batch)
 
 
 @router.get(
@@ -130,7 +78,7 @@ async def list_applications(
     after = keyset_after(cursor, parse_created_key)
     rows = await service.list_applications(
         session,
-        principal,
+        access.visibility(principal),
         batch_id=batch_id,
         statuses=status,
         district=district,

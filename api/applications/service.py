@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Row, select, tuple_
+from sqlalchemy import ColumnElement, Row, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api import concurrency
@@ -165,7 +165,7 @@ ListRow = Row[Application, Organization, Batch]
 
 async def list_applications(
     session: AsyncSession,
-    principal: Principal,
+    visible: ColumnElement[bool],
     *,
     batch_id: uuid.UUID | None,
     statuses: Sequence[ApplicationStatus],
@@ -174,12 +174,13 @@ async def list_applications(
     after: tuple[datetime, uuid.UUID] | None,
     limit: int,
 ) -> Sequence[ListRow]:
-    """Newest first; one query with the organisation and batch of each row."""
+    """Newest first; one query with the organisation and batch of each row. `visible` is what
+    the caller may read (a filter on Application joined with Organization and Batch)."""
     stmt = (
         select(Application, Organization, Batch)
         .join(Organization, Organization.id == Application.organization_id)
         .join(Batch, Batch.id == Application.batch_id)
-        .where(access.visibility(principal))
+        .where(visible)
         .order_by(Application.created_at.desc(), Application.id.desc())
         .limit(limit)
     )

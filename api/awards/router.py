@@ -10,7 +10,6 @@ from fastapi.responses import StreamingResponse
 from api.awards import pdf, service, signing
 from api.awards.schemas import (
     NUMBER_PATTERN,
-    STATUS_LABELS,
     AwardRead,
     AwardRevoke,
     AwardSummary,
@@ -21,10 +20,10 @@ from api.awards.schemas import (
     PublicKey,
     PublicKeys,
 )
+from api.awards.views import read_of, status_term, summary_of
 from api.db import SessionDep
 from api.errors import problem_responses
 from api.http_cache import PRIVATE_NO_STORE, PUBLIC_CACHE, public_response
-from api.models import Award
 from api.pagination import Cursor, Limit, Page, build_page, keyset_after
 from api.permissions import AdminPrincipal
 from api.storage import BlobStorage, get_storage
@@ -43,11 +42,6 @@ Number = Annotated[
         examples=["BJSTT-2021-01-0001"],
     ),
 ]
-
-
-def _status_term(status: CertificateStatus) -> Term:
-    zh, en = STATUS_LABELS[status]
-    return Term(code=status.value, name_zh=zh, name_en=en)
 
 
 def _term(labels: Mapping[Any, tuple[str, str]], code: str | None) -> Term | None:
@@ -102,7 +96,7 @@ async def get_certificate(number: Number, request: Request, session: SessionDep)
     body = CertificatePublic(
         number=award.number,
         status=status,
-        status_label=_status_term(status),
+        status_label=status_term(status),
         issued_at=award.issued_at,
         valid_until=award.valid_until,
         revoked_at=award.revoked_at,
@@ -167,46 +161,6 @@ async def get_certificate_pdf(
 # --- admin ------------------------------------------------------------------------------------
 
 
-def _summary_fields(award: Award, names: service.EnglishNames) -> dict[str, object]:
-    status = service.status_of(award)
-    return {
-        "id": award.id,
-        "number": award.number,
-        "status": status,
-        "status_label": _status_term(status),
-        "application_id": award.application_id,
-        "batch_id": award.batch_id,
-        "organization_id": award.organization_id,
-        "organization_name_zh": award.payload.get("organization", ""),
-        "organization_name_en": names[1],
-        "product_name_zh": award.payload.get("product", ""),
-        "product_name_en": names[0],
-        "issued_at": award.issued_at,
-        "valid_until": award.valid_until,
-        "revoked_at": award.revoked_at,
-    }
-
-
-def _read(award: Award, names: service.EnglishNames) -> AwardRead:
-    return AwardRead.model_validate(
-        {
-            **_summary_fields(award, names),
-            "sequence": award.sequence,
-            "payload": award.payload,
-            "signature": award.signature,
-            "key_id": award.key_id,
-            "revoked_reason": award.revoked_reason,
-            "revoked_by": award.revoked_by,
-            "pdf_rendered": award.pdf_sha256 is not None
-            and award.pdf_shows_revoked == (award.revoked_at is not None),
-            "verify_url": service.verify_url(award.number),
-            "pdf_url": service.pdf_url(award.number),
-            "created_at": award.created_at,
-            "updated_at": award.updated_at,
-        }
-    )
-
-
 @router.get(
     "/awards",
     response_model=Page[AwardSummary],
@@ -234,7 +188,7 @@ async def list_awards(
         response,
         rows,
         limit,
-        lambda r: AwardSummary.model_validate(_summary_fields(r[0], (r[1], r[2]))),
+        lambda r: summary_of(r[0], (r[1], r[2])),
         lambda r: {"n": r[0].number},
     )
 
@@ -266,7 +220,7 @@ async def get_award(
 ) -> AwardRead:
     response.headers["Cache-Control"] = PRIVATE_NO_STORE
     award = await service.get_award(session, award_id)
-    return _read(award, await service.english_names(session, award.id))
+    return read_of(award, await service.english_names(session, award.id))
 
 
 @router.post(
@@ -284,4 +238,4 @@ async def revoke_award(
 ) -> AwardRead:
     award = await service.revoke_award(session, principal, award_id, data.reason)
     response.headers["Cache-Control"] = PRIVATE_NO_STORE
-    return _read(award, await service.english_names(session, award.id))
+    return read_of(award, await service.english_names(session, award.id))

@@ -16,6 +16,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import StreamingResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.agency.auth import AgencyRoute, agency_scope
 from api.catalogue import export, items, queries
 from api.catalogue.schemas import (
     CatalogueDetail,
@@ -29,11 +30,16 @@ from api.catalogue.search import EmptyQuery, parse_query
 from api.db import SessionDep, get_session
 from api.errors import NotFound, Unprocessable, field_error, problem_responses
 from api.http_cache import PUBLIC_CACHE
-from api.models import District, ProductType, TechnicalLevel
+from api.models import District, ProductType, Scope, TechnicalLevel
 from api.pagination import Cursor, Limit, encode_cursor, keyset_after, link_next
 from api.taxonomy.data import FIELD_LABELS
 
-router = APIRouter(prefix="/catalogue", tags=["catalogue"])
+router = APIRouter(
+    prefix="/catalogue",
+    tags=["catalogue"],
+    dependencies=[Depends(agency_scope(Scope.catalogue_read))],
+    route_class=AgencyRoute,
+)
 
 # A streamed export reads from the database while the body is sent: its session must outlive
 # the route function (request scope), unlike `SessionDep`, which commits before the response.

@@ -3,15 +3,21 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 
+from api.agency.auth import AgencyRoute, agency_scope
 from api.db import SessionDep
 from api.errors import problem_responses
 from api.http_cache import public_response
+from api.models import Scope
 from api.statistics import service
 from api.statistics.schemas import Statistics
 
-router = APIRouter(tags=["statistics"])
+router = APIRouter(
+    tags=["statistics"],
+    dependencies=[Depends(agency_scope(Scope.statistics_read))],
+    route_class=AgencyRoute,
+)
 
 
 @router.get(

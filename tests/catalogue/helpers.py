@@ -76,7 +76,7 @@ async def make_entry(
         sequence=n,
         issued_at=issued_at,
         valid_until=valid_until or (issued_at + timedelta(days=3 * 365)).date(),
-        payload={"synthetic": True},
+        payload={"synthetic": "test data, not signed"},
         signature=SYNTHETIC_SIGNATURE,
         key_id=SYNTHETIC_KEY_ID,
     )

@@ -63,9 +63,235 @@ export type AdminReview = {
 };
 
 /**
+ * AdminSubscriptionRead
+ */
+export type AdminSubscriptionRead = {
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Url
+     */
+    url: string;
+    /**
+     * Events
+     */
+    events: Array<string>;
+    /**
+     * Active
+     */
+    active: boolean;
+    /**
+     * Failing Since
+     */
+    failing_since: string | null;
+    /**
+     * Disabled At
+     */
+    disabled_at: string | null;
+    /**
+     * Disabled Reason
+     */
+    disabled_reason: string | null;
+    /**
+     * Created At
+     */
+    created_at: string;
+    /**
+     * Updated At
+     */
+    updated_at: string;
+    /**
+     * Version
+     */
+    version: number;
+    /**
+     * Client Id
+     *
+     * The agency client (agency_client.id).
+     */
+    client_id: string;
+    /**
+     * Client Name
+     */
+    client_name: string;
+};
+
+/**
+ * AgencyClientCreate
+ */
+export type AgencyClientCreate = {
+    /**
+     * Name
+     */
+    name: string;
+    /**
+     * Organization Id
+     *
+     * The agency organisation the client acts for.
+     */
+    organization_id: string;
+    /**
+     * Scopes
+     */
+    scopes: Array<Scope>;
+    /**
+     * Allowed Networks
+     *
+     * Empty: any address.
+     */
+    allowed_networks?: Array<string>;
+    /**
+     * Rate Limit Per Minute
+     *
+     * Unset: the server's default (600).
+     */
+    rate_limit_per_minute?: number | null;
+};
+
+/**
+ * AgencyClientRead
+ */
+export type AgencyClientRead = {
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Client Id
+     */
+    client_id: string;
+    /**
+     * Name
+     */
+    name: string;
+    /**
+     * Organization Id
+     */
+    organization_id: string;
+    /**
+     * Organization Name Zh
+     */
+    organization_name_zh: string;
+    /**
+     * Organization Name En
+     */
+    organization_name_en: string | null;
+    /**
+     * Scopes
+     */
+    scopes: Array<Scope>;
+    /**
+     * Allowed Networks
+     */
+    allowed_networks: Array<string>;
+    /**
+     * Rate Limit Per Minute
+     */
+    rate_limit_per_minute: number;
+    /**
+     * Revoked At
+     */
+    revoked_at: string | null;
+    /**
+     * Created At
+     */
+    created_at: string;
+    /**
+     * Updated At
+     */
+    updated_at: string;
+    /**
+     * Version
+     */
+    version: number;
+    /**
+     * Secrets
+     *
+     * The secrets that still work.
+     */
+    secrets: Array<ClientSecretRead>;
+};
+
+/**
+ * AgencyClientUpdate
+ *
+ * Only the fields sent are changed.
+ */
+export type AgencyClientUpdate = {
+    /**
+     * Name
+     */
+    name?: string | null;
+    /**
+     * Scopes
+     */
+    scopes?: Array<Scope> | null;
+    /**
+     * Allowed Networks
+     */
+    allowed_networks?: Array<string> | null;
+    /**
+     * Rate Limit Per Minute
+     */
+    rate_limit_per_minute?: number | null;
+};
+
+/**
+ * AgencyClientWithSecret
+ *
+ * The client with its new secret — shown only in this answer, stored only hashed.
+ */
+export type AgencyClientWithSecret = {
+    client: AgencyClientRead;
+    /**
+     * Client Secret
+     */
+    client_secret: string;
+};
+
+/**
  * AggregationRule
  */
 export type AggregationRule = 'mean' | 'median' | 'trimmed_mean';
+
+/**
+ * AnonymousReview
+ */
+export type AnonymousReview = {
+    /**
+     * Expert
+     *
+     * The expert as a letter (A, B, …) in assignment order; who it is stays with the joint office.
+     */
+    expert: string;
+    /**
+     * `submitted`, or `waived` by an admin.
+     */
+    status: ReviewStatus;
+    /**
+     * Scores
+     *
+     * Points per rubric criterion id.
+     */
+    scores: {
+        [key: string]: unknown;
+    };
+    /**
+     * Total
+     */
+    total: string | null;
+    recommendation: Recommendation | null;
+    /**
+     * Comment
+     */
+    comment: string | null;
+    /**
+     * Submitted At
+     */
+    submitted_at: string | null;
+};
 
 /**
  * ApplicationCreate
@@ -461,6 +687,36 @@ export type AttachmentRead = {
      * Created At
      */
     created_at: string;
+};
+
+/**
+ * AttemptRead
+ */
+export type AttemptRead = {
+    /**
+     * Id
+     */
+    id: number;
+    /**
+     * Attempted At
+     */
+    attempted_at: string;
+    /**
+     * Status Code
+     */
+    status_code: number | null;
+    /**
+     * Latency Ms
+     */
+    latency_ms: number | null;
+    /**
+     * Error
+     */
+    error: string | null;
+    /**
+     * Manual
+     */
+    manual: boolean;
 };
 
 /**
@@ -1727,6 +1983,32 @@ export type ChangeFeed = {
 export type CheckStep = 'district' | 'formal';
 
 /**
+ * ClientSecretRead
+ */
+export type ClientSecretRead = {
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Hint
+     *
+     * The secret's first characters.
+     */
+    hint: string;
+    /**
+     * Created At
+     */
+    created_at: string;
+    /**
+     * Expires At
+     *
+     * End of the rotation overlap; null: none.
+     */
+    expires_at: string | null;
+};
+
+/**
  * ConflictCreate
  *
  * The organisation by id or by its unified social credit code (exactly one).
@@ -2011,6 +2293,141 @@ export type DecisionRequest = {
      */
     reason?: string;
 };
+
+/**
+ * DeliveryDetail
+ */
+export type DeliveryDetail = {
+    /**
+     * Id
+     */
+    id: number;
+    /**
+     * Subscription Id
+     */
+    subscription_id: string;
+    /**
+     * Event Id
+     *
+     * The outbox id, sent as `X-FirstSet-Event-Id`.
+     */
+    event_id: number;
+    /**
+     * Event Type
+     */
+    event_type: string;
+    status: DeliveryStatus;
+    /**
+     * Attempts
+     */
+    attempts: number;
+    /**
+     * Next Attempt At
+     */
+    next_attempt_at: string | null;
+    /**
+     * Last Status Code
+     */
+    last_status_code: number | null;
+    /**
+     * Last Error
+     */
+    last_error: string | null;
+    /**
+     * Created At
+     */
+    created_at: string;
+    /**
+     * Delivered At
+     */
+    delivered_at: string | null;
+    /**
+     * Attempt Log
+     *
+     * Every attempt, oldest first.
+     */
+    attempt_log: Array<AttemptRead>;
+    /**
+     * Url
+     */
+    url: string;
+    /**
+     * Client Name
+     */
+    client_name: string;
+    /**
+     * Occurred At
+     */
+    occurred_at: string;
+    /**
+     * Data
+     *
+     * The event payload, as sent in `data`.
+     */
+    data: {
+        [key: string]: unknown;
+    };
+};
+
+/**
+ * DeliveryRead
+ */
+export type DeliveryRead = {
+    /**
+     * Id
+     */
+    id: number;
+    /**
+     * Subscription Id
+     */
+    subscription_id: string;
+    /**
+     * Event Id
+     *
+     * The outbox id, sent as `X-FirstSet-Event-Id`.
+     */
+    event_id: number;
+    /**
+     * Event Type
+     */
+    event_type: string;
+    status: DeliveryStatus;
+    /**
+     * Attempts
+     */
+    attempts: number;
+    /**
+     * Next Attempt At
+     */
+    next_attempt_at: string | null;
+    /**
+     * Last Status Code
+     */
+    last_status_code: number | null;
+    /**
+     * Last Error
+     */
+    last_error: string | null;
+    /**
+     * Created At
+     */
+    created_at: string;
+    /**
+     * Delivered At
+     */
+    delivered_at: string | null;
+    /**
+     * Attempt Log
+     *
+     * Every attempt, oldest first.
+     */
+    attempt_log: Array<AttemptRead>;
+};
+
+/**
+ * DeliveryStatus
+ */
+export type DeliveryStatus = 'pending' | 'succeeded' | 'failed';
 
 /**
  * Demonstration
@@ -3377,6 +3794,108 @@ export type OrganizationRef = {
 };
 
 /**
+ * OversightApplication
+ */
+export type OversightApplication = {
+    /**
+     * Id
+     */
+    id: string;
+    status: ApplicationStatus;
+    /**
+     * Product Name Zh
+     */
+    product_name_zh: string;
+    /**
+     * Product Name En
+     */
+    product_name_en: string | null;
+    /**
+     * Model Spec
+     */
+    model_spec: string | null;
+    /**
+     * Field
+     */
+    field: string | null;
+    claimed_level: TechnicalLevel | null;
+    organization: OrganizationRef;
+    batch: BatchRef;
+    /**
+     * Submitted At
+     */
+    submitted_at: string | null;
+    return_step: CheckStep | null;
+    /**
+     * Return Deadline On
+     */
+    return_deadline_on: string | null;
+    /**
+     * Overdue
+     *
+     * Returned and past its correction deadline.
+     */
+    overdue: boolean;
+    /**
+     * Created At
+     */
+    created_at: string;
+    /**
+     * Updated At
+     */
+    updated_at: string;
+    /**
+     * Version
+     */
+    version: number;
+    /**
+     * Summary Zh
+     */
+    summary_zh: string | null;
+    /**
+     * Summary En
+     */
+    summary_en: string | null;
+    product_type: ProductType | null;
+    /**
+     * Indicators
+     */
+    indicators: Array<IndicatorRow>;
+    /**
+     * Ip Rights
+     */
+    ip_rights: Array<IpRight>;
+    /**
+     * Sales
+     */
+    sales: Array<SaleRecordOutput>;
+    /**
+     * Licences
+     */
+    licences: Array<Licence>;
+    /**
+     * Price Yuan
+     */
+    price_yuan: string | null;
+    /**
+     * Expected Demonstration Use
+     */
+    expected_demonstration_use: string | null;
+    /**
+     * Return Reason
+     */
+    return_reason: string | null;
+    /**
+     * Decision Reason
+     */
+    decision_reason: string | null;
+    /**
+     * Reviews
+     */
+    reviews: Array<AnonymousReview>;
+};
+
+/**
  * OwnApplication
  */
 export type OwnApplication = {
@@ -3457,6 +3976,38 @@ export type PageAdminReview = {
      * Items
      */
     items: Array<AdminReview>;
+    /**
+     * Next
+     *
+     * Cursor of the next page; null on the last page.
+     */
+    next?: string | null;
+};
+
+/**
+ * Page[AdminSubscriptionRead]
+ */
+export type PageAdminSubscriptionRead = {
+    /**
+     * Items
+     */
+    items: Array<AdminSubscriptionRead>;
+    /**
+     * Next
+     *
+     * Cursor of the next page; null on the last page.
+     */
+    next?: string | null;
+};
+
+/**
+ * Page[AgencyClientRead]
+ */
+export type PageAgencyClientRead = {
+    /**
+     * Items
+     */
+    items: Array<AgencyClientRead>;
     /**
      * Next
      *
@@ -3578,6 +4129,22 @@ export type PageBatchRead = {
 };
 
 /**
+ * Page[DeliveryRead]
+ */
+export type PageDeliveryRead = {
+    /**
+     * Items
+     */
+    items: Array<DeliveryRead>;
+    /**
+     * Next
+     *
+     * Cursor of the next page; null on the last page.
+     */
+    next?: string | null;
+};
+
+/**
  * Page[ExpertRead]
  */
 export type PageExpertRead = {
@@ -3665,6 +4232,22 @@ export type PageRoadshowSummary = {
      * Items
      */
     items: Array<RoadshowSummary>;
+    /**
+     * Next
+     *
+     * Cursor of the next page; null on the last page.
+     */
+    next?: string | null;
+};
+
+/**
+ * Page[SubscriptionRead]
+ */
+export type PageSubscriptionRead = {
+    /**
+     * Items
+     */
+    items: Array<SubscriptionRead>;
     /**
      * Next
      *
@@ -4910,6 +5493,23 @@ export type SaleRecordOutput = {
 };
 
 /**
+ * Scope
+ */
+export type Scope = 'catalogue:read' | 'applications:read' | 'awards:read' | 'statistics:read' | 'webhooks:manage';
+
+/**
+ * SecretRotate
+ */
+export type SecretRotate = {
+    /**
+     * Overlap Hours
+     *
+     * How long the current secrets keep working beside the new one (0: end now).
+     */
+    overlap_hours?: number;
+};
+
+/**
  * ShortfallReason
  */
 export type ShortfallReason = {
@@ -5150,6 +5750,134 @@ export type Status = {
 };
 
 /**
+ * SubscriptionCreate
+ */
+export type SubscriptionCreate = {
+    /**
+     * Url
+     *
+     * Receives a POST per event: https (http only for localhost outside production), without credentials.
+     */
+    url: string;
+    /**
+     * Events
+     */
+    events: Array<WebhookEventType>;
+};
+
+/**
+ * SubscriptionRead
+ */
+export type SubscriptionRead = {
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Url
+     */
+    url: string;
+    /**
+     * Events
+     */
+    events: Array<string>;
+    /**
+     * Active
+     */
+    active: boolean;
+    /**
+     * Failing Since
+     */
+    failing_since: string | null;
+    /**
+     * Disabled At
+     */
+    disabled_at: string | null;
+    /**
+     * Disabled Reason
+     */
+    disabled_reason: string | null;
+    /**
+     * Created At
+     */
+    created_at: string;
+    /**
+     * Updated At
+     */
+    updated_at: string;
+    /**
+     * Version
+     */
+    version: number;
+};
+
+/**
+ * SubscriptionUpdate
+ */
+export type SubscriptionUpdate = {
+    /**
+     * Url
+     */
+    url?: string | null;
+    /**
+     * Events
+     */
+    events?: Array<WebhookEventType> | null;
+};
+
+/**
+ * SubscriptionWithSecret
+ */
+export type SubscriptionWithSecret = {
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Url
+     */
+    url: string;
+    /**
+     * Events
+     */
+    events: Array<string>;
+    /**
+     * Active
+     */
+    active: boolean;
+    /**
+     * Failing Since
+     */
+    failing_since: string | null;
+    /**
+     * Disabled At
+     */
+    disabled_at: string | null;
+    /**
+     * Disabled Reason
+     */
+    disabled_reason: string | null;
+    /**
+     * Created At
+     */
+    created_at: string;
+    /**
+     * Updated At
+     */
+    updated_at: string;
+    /**
+     * Version
+     */
+    version: number;
+    /**
+     * Signing Secret
+     *
+     * The HMAC-SHA256 key of `X-FirstSet-Signature`; shown only now, store it.
+     */
+    signing_secret: string;
+};
+
+/**
  * Taxonomy
  */
 export type Taxonomy = {
@@ -5231,6 +5959,32 @@ export type TimelineEntry = {
 };
 
 /**
+ * TokenResponse
+ */
+export type TokenResponse = {
+    /**
+     * Access Token
+     */
+    access_token: string;
+    /**
+     * Token Type
+     */
+    token_type?: string;
+    /**
+     * Expires In
+     *
+     * Seconds until the token expires.
+     */
+    expires_in: number;
+    /**
+     * Scope
+     *
+     * The granted scopes, space-separated.
+     */
+    scope: string;
+};
+
+/**
  * Unverify
  */
 export type Unverify = {
@@ -5299,6 +6053,13 @@ export type UserRead = {
      */
     roles: Array<RoleGrantRead>;
 };
+
+/**
+ * WebhookEventType
+ *
+ * The events an agency client may subscribe to (all emitted into the outbox).
+ */
+export type WebhookEventType = 'application.status_changed' | 'batch.status_changed' | 'publicity.started' | 'objection.filed' | 'award.granted' | 'certificate.revoked';
 
 /**
  * WorkingDaysRead
@@ -11616,6 +12377,1160 @@ export type FollowUpPublicProjectsResponses = {
 };
 
 export type FollowUpPublicProjectsResponse = FollowUpPublicProjectsResponses[keyof FollowUpPublicProjectsResponses];
+
+export type AgencyIssueTokenData = {
+    body: {
+        grant_type: 'client_credentials';
+        scope?: string;
+        client_id?: string;
+        client_secret?: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/api/v1/oauth/token';
+};
+
+export type AgencyIssueTokenResponses = {
+    /**
+     * Successful Response
+     */
+    200: TokenResponse;
+};
+
+export type AgencyIssueTokenResponse = AgencyIssueTokenResponses[keyof AgencyIssueTokenResponses];
+
+export type AgencyListClientsData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Limit
+         *
+         * Items per page (≤ 100).
+         */
+        limit?: number;
+        /**
+         * Cursor
+         *
+         * The `next` value of the previous page.
+         */
+        cursor?: string | null;
+    };
+    url: '/api/v1/agency/clients';
+};
+
+export type AgencyListClientsErrors = {
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+};
+
+export type AgencyListClientsError = AgencyListClientsErrors[keyof AgencyListClientsErrors];
+
+export type AgencyListClientsResponses = {
+    /**
+     * Successful Response
+     */
+    200: PageAgencyClientRead;
+};
+
+export type AgencyListClientsResponse = AgencyListClientsResponses[keyof AgencyListClientsResponses];
+
+export type AgencyCreateClientData = {
+    body: AgencyClientCreate;
+    path?: never;
+    query?: never;
+    url: '/api/v1/agency/clients';
+};
+
+export type AgencyCreateClientErrors = {
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+};
+
+export type AgencyCreateClientError = AgencyCreateClientErrors[keyof AgencyCreateClientErrors];
+
+export type AgencyCreateClientResponses = {
+    /**
+     * Successful Response
+     */
+    201: AgencyClientWithSecret;
+};
+
+export type AgencyCreateClientResponse = AgencyCreateClientResponses[keyof AgencyCreateClientResponses];
+
+export type AgencyReadClientData = {
+    body?: never;
+    path: {
+        /**
+         * Client Id
+         */
+        client_id: string;
+    };
+    query?: never;
+    url: '/api/v1/agency/clients/{client_id}';
+};
+
+export type AgencyReadClientErrors = {
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
+     * Not Found
+     */
+    404: Problem;
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+};
+
+export type AgencyReadClientError = AgencyReadClientErrors[keyof AgencyReadClientErrors];
+
+export type AgencyReadClientResponses = {
+    /**
+     * Successful Response
+     */
+    200: AgencyClientRead;
+};
+
+export type AgencyReadClientResponse = AgencyReadClientResponses[keyof AgencyReadClientResponses];
+
+export type AgencyUpdateClientData = {
+    body: AgencyClientUpdate;
+    headers?: {
+        /**
+         * If-Match
+         */
+        'if-match'?: string | null;
+    };
+    path: {
+        /**
+         * Client Id
+         */
+        client_id: string;
+    };
+    query?: never;
+    url: '/api/v1/agency/clients/{client_id}';
+};
+
+export type AgencyUpdateClientErrors = {
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
+     * Not Found
+     */
+    404: Problem;
+    /**
+     * Conflict
+     */
+    409: Problem;
+    /**
+     * Precondition Failed
+     */
+    412: Problem;
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+    /**
+     * Precondition Required
+     */
+    428: Problem;
+};
+
+export type AgencyUpdateClientError = AgencyUpdateClientErrors[keyof AgencyUpdateClientErrors];
+
+export type AgencyUpdateClientResponses = {
+    /**
+     * Successful Response
+     */
+    200: AgencyClientRead;
+};
+
+export type AgencyUpdateClientResponse = AgencyUpdateClientResponses[keyof AgencyUpdateClientResponses];
+
+export type AgencyRotateSecretData = {
+    body: SecretRotate;
+    path: {
+        /**
+         * Client Id
+         */
+        client_id: string;
+    };
+    query?: never;
+    url: '/api/v1/agency/clients/{client_id}/rotate-secret';
+};
+
+export type AgencyRotateSecretErrors = {
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
+     * Not Found
+     */
+    404: Problem;
+    /**
+     * Conflict
+     */
+    409: Problem;
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+};
+
+export type AgencyRotateSecretError = AgencyRotateSecretErrors[keyof AgencyRotateSecretErrors];
+
+export type AgencyRotateSecretResponses = {
+    /**
+     * Successful Response
+     */
+    200: AgencyClientWithSecret;
+};
+
+export type AgencyRotateSecretResponse = AgencyRotateSecretResponses[keyof AgencyRotateSecretResponses];
+
+export type AgencyRevokeClientData = {
+    body?: never;
+    path: {
+        /**
+         * Client Id
+         */
+        client_id: string;
+    };
+    query?: never;
+    url: '/api/v1/agency/clients/{client_id}/revoke';
+};
+
+export type AgencyRevokeClientErrors = {
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
+     * Not Found
+     */
+    404: Problem;
+    /**
+     * Conflict
+     */
+    409: Problem;
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+};
+
+export type AgencyRevokeClientError = AgencyRevokeClientErrors[keyof AgencyRevokeClientErrors];
+
+export type AgencyRevokeClientResponses = {
+    /**
+     * Successful Response
+     */
+    200: AgencyClientRead;
+};
+
+export type AgencyRevokeClientResponse = AgencyRevokeClientResponses[keyof AgencyRevokeClientResponses];
+
+export type AgencyListApplicationsData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Batch Id
+         */
+        batch_id?: string | null;
+        /**
+         * Status
+         */
+        status?: Array<ApplicationStatus>;
+        /**
+         * District
+         */
+        district?: District | null;
+        /**
+         * Limit
+         *
+         * Items per page (≤ 100).
+         */
+        limit?: number;
+        /**
+         * Cursor
+         *
+         * The `next` value of the previous page.
+         */
+        cursor?: string | null;
+    };
+    url: '/api/v1/agency/applications';
+};
+
+export type AgencyListApplicationsErrors = {
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
+     * Not Found
+     */
+    404: Problem;
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+    /**
+     * Too Many Requests
+     */
+    429: Problem;
+};
+
+export type AgencyListApplicationsError = AgencyListApplicationsErrors[keyof AgencyListApplicationsErrors];
+
+export type AgencyListApplicationsResponses = {
+    /**
+     * Successful Response
+     */
+    200: PageApplicationSummary;
+};
+
+export type AgencyListApplicationsResponse = AgencyListApplicationsResponses[keyof AgencyListApplicationsResponses];
+
+export type AgencyReadApplicationData = {
+    body?: never;
+    path: {
+        /**
+         * Application Id
+         */
+        application_id: string;
+    };
+    query?: never;
+    url: '/api/v1/agency/applications/{application_id}';
+};
+
+export type AgencyReadApplicationErrors = {
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
+     * Not Found
+     */
+    404: Problem;
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+    /**
+     * Too Many Requests
+     */
+    429: Problem;
+};
+
+export type AgencyReadApplicationError = AgencyReadApplicationErrors[keyof AgencyReadApplicationErrors];
+
+export type AgencyReadApplicationResponses = {
+    /**
+     * Successful Response
+     */
+    200: OversightApplication;
+};
+
+export type AgencyReadApplicationResponse = AgencyReadApplicationResponses[keyof AgencyReadApplicationResponses];
+
+export type AgencyListAwardsData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Batch Id
+         */
+        batch_id?: string | null;
+        /**
+         * Status
+         */
+        status?: Array<CertificateStatus>;
+        /**
+         * Limit
+         *
+         * Items per page (≤ 100).
+         */
+        limit?: number;
+        /**
+         * Cursor
+         *
+         * The `next` value of the previous page.
+         */
+        cursor?: string | null;
+    };
+    url: '/api/v1/agency/awards';
+};
+
+export type AgencyListAwardsErrors = {
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
+     * Not Found
+     */
+    404: Problem;
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+    /**
+     * Too Many Requests
+     */
+    429: Problem;
+};
+
+export type AgencyListAwardsError = AgencyListAwardsErrors[keyof AgencyListAwardsErrors];
+
+export type AgencyListAwardsResponses = {
+    /**
+     * Successful Response
+     */
+    200: PageAwardSummary;
+};
+
+export type AgencyListAwardsResponse = AgencyListAwardsResponses[keyof AgencyListAwardsResponses];
+
+export type AgencyReadAwardData = {
+    body?: never;
+    path: {
+        /**
+         * Award Id
+         */
+        award_id: string;
+    };
+    query?: never;
+    url: '/api/v1/agency/awards/{award_id}';
+};
+
+export type AgencyReadAwardErrors = {
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
+     * Not Found
+     */
+    404: Problem;
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+    /**
+     * Too Many Requests
+     */
+    429: Problem;
+};
+
+export type AgencyReadAwardError = AgencyReadAwardErrors[keyof AgencyReadAwardErrors];
+
+export type AgencyReadAwardResponses = {
+    /**
+     * Successful Response
+     */
+    200: AwardRead;
+};
+
+export type AgencyReadAwardResponse = AgencyReadAwardResponses[keyof AgencyReadAwardResponses];
+
+export type WebhooksListSubscriptionsData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Limit
+         *
+         * Items per page (≤ 100).
+         */
+        limit?: number;
+        /**
+         * Cursor
+         *
+         * The `next` value of the previous page.
+         */
+        cursor?: string | null;
+    };
+    url: '/api/v1/webhooks/subscriptions';
+};
+
+export type WebhooksListSubscriptionsErrors = {
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+    /**
+     * Too Many Requests
+     */
+    429: Problem;
+};
+
+export type WebhooksListSubscriptionsError = WebhooksListSubscriptionsErrors[keyof WebhooksListSubscriptionsErrors];
+
+export type WebhooksListSubscriptionsResponses = {
+    /**
+     * Successful Response
+     */
+    200: PageSubscriptionRead;
+};
+
+export type WebhooksListSubscriptionsResponse = WebhooksListSubscriptionsResponses[keyof WebhooksListSubscriptionsResponses];
+
+export type WebhooksCreateSubscriptionData = {
+    body: SubscriptionCreate;
+    path?: never;
+    query?: never;
+    url: '/api/v1/webhooks/subscriptions';
+};
+
+export type WebhooksCreateSubscriptionErrors = {
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
+     * Conflict
+     */
+    409: Problem;
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+    /**
+     * Too Many Requests
+     */
+    429: Problem;
+};
+
+export type WebhooksCreateSubscriptionError = WebhooksCreateSubscriptionErrors[keyof WebhooksCreateSubscriptionErrors];
+
+export type WebhooksCreateSubscriptionResponses = {
+    /**
+     * Successful Response
+     */
+    201: SubscriptionWithSecret;
+};
+
+export type WebhooksCreateSubscriptionResponse = WebhooksCreateSubscriptionResponses[keyof WebhooksCreateSubscriptionResponses];
+
+export type WebhooksDeleteSubscriptionData = {
+    body?: never;
+    path: {
+        /**
+         * Subscription Id
+         */
+        subscription_id: string;
+    };
+    query?: never;
+    url: '/api/v1/webhooks/subscriptions/{subscription_id}';
+};
+
+export type WebhooksDeleteSubscriptionErrors = {
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
+     * Not Found
+     */
+    404: Problem;
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+    /**
+     * Too Many Requests
+     */
+    429: Problem;
+};
+
+export type WebhooksDeleteSubscriptionError = WebhooksDeleteSubscriptionErrors[keyof WebhooksDeleteSubscriptionErrors];
+
+export type WebhooksDeleteSubscriptionResponses = {
+    /**
+     * Successful Response
+     */
+    204: void;
+};
+
+export type WebhooksDeleteSubscriptionResponse = WebhooksDeleteSubscriptionResponses[keyof WebhooksDeleteSubscriptionResponses];
+
+export type WebhooksReadSubscriptionData = {
+    body?: never;
+    path: {
+        /**
+         * Subscription Id
+         */
+        subscription_id: string;
+    };
+    query?: never;
+    url: '/api/v1/webhooks/subscriptions/{subscription_id}';
+};
+
+export type WebhooksReadSubscriptionErrors = {
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
+     * Not Found
+     */
+    404: Problem;
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+    /**
+     * Too Many Requests
+     */
+    429: Problem;
+};
+
+export type WebhooksReadSubscriptionError = WebhooksReadSubscriptionErrors[keyof WebhooksReadSubscriptionErrors];
+
+export type WebhooksReadSubscriptionResponses = {
+    /**
+     * Successful Response
+     */
+    200: SubscriptionRead;
+};
+
+export type WebhooksReadSubscriptionResponse = WebhooksReadSubscriptionResponses[keyof WebhooksReadSubscriptionResponses];
+
+export type WebhooksUpdateSubscriptionData = {
+    body: SubscriptionUpdate;
+    headers?: {
+        /**
+         * If-Match
+         */
+        'if-match'?: string | null;
+    };
+    path: {
+        /**
+         * Subscription Id
+         */
+        subscription_id: string;
+    };
+    query?: never;
+    url: '/api/v1/webhooks/subscriptions/{subscription_id}';
+};
+
+export type WebhooksUpdateSubscriptionErrors = {
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
+     * Not Found
+     */
+    404: Problem;
+    /**
+     * Precondition Failed
+     */
+    412: Problem;
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+    /**
+     * Precondition Required
+     */
+    428: Problem;
+    /**
+     * Too Many Requests
+     */
+    429: Problem;
+};
+
+export type WebhooksUpdateSubscriptionError = WebhooksUpdateSubscriptionErrors[keyof WebhooksUpdateSubscriptionErrors];
+
+export type WebhooksUpdateSubscriptionResponses = {
+    /**
+     * Successful Response
+     */
+    200: SubscriptionRead;
+};
+
+export type WebhooksUpdateSubscriptionResponse = WebhooksUpdateSubscriptionResponses[keyof WebhooksUpdateSubscriptionResponses];
+
+export type WebhooksRotateSecretData = {
+    body?: never;
+    path: {
+        /**
+         * Subscription Id
+         */
+        subscription_id: string;
+    };
+    query?: never;
+    url: '/api/v1/webhooks/subscriptions/{subscription_id}/rotate-secret';
+};
+
+export type WebhooksRotateSecretErrors = {
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
+     * Not Found
+     */
+    404: Problem;
+    /**
+     * Conflict
+     */
+    409: Problem;
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+    /**
+     * Too Many Requests
+     */
+    429: Problem;
+};
+
+export type WebhooksRotateSecretError = WebhooksRotateSecretErrors[keyof WebhooksRotateSecretErrors];
+
+export type WebhooksRotateSecretResponses = {
+    /**
+     * Successful Response
+     */
+    200: SubscriptionWithSecret;
+};
+
+export type WebhooksRotateSecretResponse = WebhooksRotateSecretResponses[keyof WebhooksRotateSecretResponses];
+
+export type WebhooksListSubscriptionDeliveriesData = {
+    body?: never;
+    path: {
+        /**
+         * Subscription Id
+         */
+        subscription_id: string;
+    };
+    query?: {
+        /**
+         * Status
+         */
+        status?: DeliveryStatus | null;
+        /**
+         * Limit
+         *
+         * Items per page (≤ 100).
+         */
+        limit?: number;
+        /**
+         * Cursor
+         *
+         * The `next` value of the previous page.
+         */
+        cursor?: string | null;
+    };
+    url: '/api/v1/webhooks/subscriptions/{subscription_id}/deliveries';
+};
+
+export type WebhooksListSubscriptionDeliveriesErrors = {
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
+     * Not Found
+     */
+    404: Problem;
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+    /**
+     * Too Many Requests
+     */
+    429: Problem;
+};
+
+export type WebhooksListSubscriptionDeliveriesError = WebhooksListSubscriptionDeliveriesErrors[keyof WebhooksListSubscriptionDeliveriesErrors];
+
+export type WebhooksListSubscriptionDeliveriesResponses = {
+    /**
+     * Successful Response
+     */
+    200: PageDeliveryRead;
+};
+
+export type WebhooksListSubscriptionDeliveriesResponse = WebhooksListSubscriptionDeliveriesResponses[keyof WebhooksListSubscriptionDeliveriesResponses];
+
+export type WebhooksClientRedeliverData = {
+    body?: never;
+    path: {
+        /**
+         * Delivery Id
+         */
+        delivery_id: number;
+    };
+    query?: never;
+    url: '/api/v1/webhooks/deliveries/{delivery_id}/redeliver';
+};
+
+export type WebhooksClientRedeliverErrors = {
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
+     * Not Found
+     */
+    404: Problem;
+    /**
+     * Conflict
+     */
+    409: Problem;
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+    /**
+     * Too Many Requests
+     */
+    429: Problem;
+};
+
+export type WebhooksClientRedeliverError = WebhooksClientRedeliverErrors[keyof WebhooksClientRedeliverErrors];
+
+export type WebhooksClientRedeliverResponses = {
+    /**
+     * Successful Response
+     */
+    200: DeliveryRead;
+};
+
+export type WebhooksClientRedeliverResponse = WebhooksClientRedeliverResponses[keyof WebhooksClientRedeliverResponses];
+
+export type WebhooksAdminListSubscriptionsData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Limit
+         *
+         * Items per page (≤ 100).
+         */
+        limit?: number;
+        /**
+         * Cursor
+         *
+         * The `next` value of the previous page.
+         */
+        cursor?: string | null;
+    };
+    url: '/api/v1/admin/webhooks/subscriptions';
+};
+
+export type WebhooksAdminListSubscriptionsErrors = {
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+};
+
+export type WebhooksAdminListSubscriptionsError = WebhooksAdminListSubscriptionsErrors[keyof WebhooksAdminListSubscriptionsErrors];
+
+export type WebhooksAdminListSubscriptionsResponses = {
+    /**
+     * Successful Response
+     */
+    200: PageAdminSubscriptionRead;
+};
+
+export type WebhooksAdminListSubscriptionsResponse = WebhooksAdminListSubscriptionsResponses[keyof WebhooksAdminListSubscriptionsResponses];
+
+export type WebhooksAdminEnableSubscriptionData = {
+    body?: never;
+    path: {
+        /**
+         * Subscription Id
+         */
+        subscription_id: string;
+    };
+    query?: never;
+    url: '/api/v1/admin/webhooks/subscriptions/{subscription_id}/enable';
+};
+
+export type WebhooksAdminEnableSubscriptionErrors = {
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
+     * Not Found
+     */
+    404: Problem;
+    /**
+     * Conflict
+     */
+    409: Problem;
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+};
+
+export type WebhooksAdminEnableSubscriptionError = WebhooksAdminEnableSubscriptionErrors[keyof WebhooksAdminEnableSubscriptionErrors];
+
+export type WebhooksAdminEnableSubscriptionResponses = {
+    /**
+     * Successful Response
+     */
+    200: SubscriptionRead;
+};
+
+export type WebhooksAdminEnableSubscriptionResponse = WebhooksAdminEnableSubscriptionResponses[keyof WebhooksAdminEnableSubscriptionResponses];
+
+export type WebhooksAdminListDeliveriesData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Subscription Id
+         */
+        subscription_id?: string | null;
+        /**
+         * Status
+         */
+        status?: DeliveryStatus | null;
+        /**
+         * Limit
+         *
+         * Items per page (≤ 100).
+         */
+        limit?: number;
+        /**
+         * Cursor
+         *
+         * The `next` value of the previous page.
+         */
+        cursor?: string | null;
+    };
+    url: '/api/v1/admin/webhooks/deliveries';
+};
+
+export type WebhooksAdminListDeliveriesErrors = {
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+};
+
+export type WebhooksAdminListDeliveriesError = WebhooksAdminListDeliveriesErrors[keyof WebhooksAdminListDeliveriesErrors];
+
+export type WebhooksAdminListDeliveriesResponses = {
+    /**
+     * Successful Response
+     */
+    200: PageDeliveryRead;
+};
+
+export type WebhooksAdminListDeliveriesResponse = WebhooksAdminListDeliveriesResponses[keyof WebhooksAdminListDeliveriesResponses];
+
+export type WebhooksAdminReadDeliveryData = {
+    body?: never;
+    path: {
+        /**
+         * Delivery Id
+         */
+        delivery_id: number;
+    };
+    query?: never;
+    url: '/api/v1/admin/webhooks/deliveries/{delivery_id}';
+};
+
+export type WebhooksAdminReadDeliveryErrors = {
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
+     * Not Found
+     */
+    404: Problem;
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+};
+
+export type WebhooksAdminReadDeliveryError = WebhooksAdminReadDeliveryErrors[keyof WebhooksAdminReadDeliveryErrors];
+
+export type WebhooksAdminReadDeliveryResponses = {
+    /**
+     * Successful Response
+     */
+    200: DeliveryDetail;
+};
+
+export type WebhooksAdminReadDeliveryResponse = WebhooksAdminReadDeliveryResponses[keyof WebhooksAdminReadDeliveryResponses];
+
+export type WebhooksAdminRedeliverData = {
+    body?: never;
+    path: {
+        /**
+         * Delivery Id
+         */
+        delivery_id: number;
+    };
+    query?: never;
+    url: '/api/v1/admin/webhooks/deliveries/{delivery_id}/redeliver';
+};
+
+export type WebhooksAdminRedeliverErrors = {
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
+     * Not Found
+     */
+    404: Problem;
+    /**
+     * Conflict
+     */
+    409: Problem;
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+};
+
+export type WebhooksAdminRedeliverError = WebhooksAdminRedeliverErrors[keyof WebhooksAdminRedeliverErrors];
+
+export type WebhooksAdminRedeliverResponses = {
+    /**
+     * Successful Response
+     */
+    200: DeliveryDetail;
+};
+
+export type WebhooksAdminRedeliverResponse = WebhooksAdminRedeliverResponses[keyof WebhooksAdminRedeliverResponses];
 
 export type OpsHealthzData = {
     body?: never;

@@ -4,15 +4,165 @@
 
 const zhCN = {
   title: '接入单位客户端',
+  intro:
+    '联席办成员单位的系统以 OAuth2 客户端凭证方式调用本平台接口。客户端密钥只在创建或轮换时显示一次,平台仅保存其摘要。',
+  docsLink: '接入说明见 docs/integration.md。',
+  create: '登记客户端',
+  listHeading: '已登记的客户端',
+  empty: '尚未登记客户端。',
+  columns: {
+    name: '名称',
+    organization: '所属单位',
+    scopes: '权限范围',
+    networks: '允许的网络',
+    rateLimit: '每分钟请求上限',
+    secrets: '有效密钥',
+    status: '状态',
+    actions: '操作',
+  },
+  anyNetwork: '不限',
+  perMinute: '{n} 次/分钟',
+  secretHint: '{hint}…',
+  secretEnds: '{hint}… 至 {at} 失效',
+  status: { active: '有效', revoked: '已吊销' },
+  revokedAt: '{at} 吊销',
+  actions: { edit: '编辑', rotate: '轮换密钥', revoke: '吊销' },
+  scopes: {
+    catalogue_read: '目录查询',
+    applications_read: '申报与评审监督(只读)',
+    awards_read: '认定结果查询',
+    statistics_read: '统计数据',
+    webhooks_manage: '事件推送订阅管理',
+  },
+  form: {
+    createTitle: '登记客户端',
+    editTitle: '编辑客户端',
+    name: '名称',
+    organization: '所属单位',
+    organizationPlaceholder: '选择接入单位',
+    scopes: '权限范围',
+    scopesRequired: '至少选择一项权限范围。',
+    nameRequired: '请填写名称(至少 2 个字)。',
+    organizationRequired: '请选择所属单位。',
+    networks: '允许的网络(可选)',
+    networksHelp: '每行一个 IP 地址或 CIDR 网段,例如 10.20.0.0/16;留空则不限来源。',
+    rateLimit: '每分钟请求上限',
+    save: '保存',
+    cancel: '取消',
+  },
+  rotate: {
+    title: '轮换密钥',
+    intro: '将为 {name} 生成新密钥。旧密钥在过渡期内仍可使用,以便对方系统切换。',
+    overlap: '旧密钥过渡期',
+    hours: '{n} 小时',
+    days: '{n} 天',
+    none: '立即失效',
+    confirm: '生成新密钥',
+  },
+  revoke: {
+    title: '吊销客户端',
+    message: '吊销后 {name} 的全部密钥和访问令牌立即失效,且不能恢复。确定吊销吗?',
+    confirm: '吊销',
+    cancel: '取消',
+    done: '已吊销 {name}。',
+  },
+  secret: {
+    title: '客户端密钥',
+    warning: '请立即复制并妥善保存。关闭此窗口后将无法再次查看该密钥。',
+    clientId: 'client_id',
+    clientSecret: 'client_secret',
+    copy: '复制',
+    copied: '已复制到剪贴板。',
+    close: '我已保存,关闭',
+  },
+  saved: '已保存。',
 }
 
 const en: typeof zhCN = {
   title: 'Agency clients',
+  intro:
+    "Systems of the joint office's agencies call this API with OAuth2 client credentials. A client's secret is shown once, when it is created or rotated; only its hash is kept.",
+  docsLink: 'See docs/integration.md for the integration guide.',
+  create: 'Register a client',
+  listHeading: 'Registered clients',
+  empty: 'No client is registered yet.',
+  columns: {
+    name: 'Name',
+    organization: 'Agency',
+    scopes: 'Scopes',
+    networks: 'Allowed networks',
+    rateLimit: 'Requests per minute',
+    secrets: 'Working secrets',
+    status: 'Status',
+    actions: 'Actions',
+  },
+  anyNetwork: 'Any',
+  perMinute: '{n}/min',
+  secretHint: '{hint}…',
+  secretEnds: '{hint}… until {at}',
+  status: { active: 'Active', revoked: 'Revoked' },
+  revokedAt: 'revoked {at}',
+  actions: { edit: 'Edit', rotate: 'Rotate secret', revoke: 'Revoke' },
+  scopes: {
+    catalogue_read: 'Catalogue',
+    applications_read: 'Applications and reviews (read-only oversight)',
+    awards_read: 'Awards',
+    statistics_read: 'Statistics',
+    webhooks_manage: 'Webhook subscriptions',
+  },
+  form: {
+    createTitle: 'Register a client',
+    editTitle: 'Edit client',
+    name: 'Name',
+    organization: 'Agency',
+    organizationPlaceholder: 'Choose an agency',
+    scopes: 'Scopes',
+    scopesRequired: 'Choose at least one scope.',
+    nameRequired: 'Enter a name (at least 2 characters).',
+    organizationRequired: 'Choose the agency.',
+    networks: 'Allowed networks (optional)',
+    networksHelp: 'One IP address or CIDR range per line, e.g. 10.20.0.0/16; empty: any address.',
+    rateLimit: 'Requests per minute',
+    save: 'Save',
+    cancel: 'Cancel',
+  },
+  rotate: {
+    title: 'Rotate secret',
+    intro: 'A new secret will be issued for {name}. The old one keeps working during the overlap, so its system can switch over.',
+    overlap: 'Overlap of the old secret',
+    hours: '{n} hour | {n} hours',
+    days: '{n} day | {n} days',
+    none: 'Ends now',
+    confirm: 'Issue new secret',
+  },
+  revoke: {
+    title: 'Revoke client',
+    message: "Revoking {name} ends all its secrets and tokens at once, and cannot be undone. Revoke it?",
+    confirm: 'Revoke',
+    cancel: 'Cancel',
+    done: '{name} was revoked.',
+  },
+  secret: {
+    title: 'Client secret',
+    warning: 'Copy it now and keep it safe. You will not see this secret again once this window is closed.',
+    clientId: 'client_id',
+    clientSecret: 'client_secret',
+    copy: 'Copy',
+    copied: 'Copied to the clipboard.',
+    close: 'I have saved it — close',
+  },
+  saved: 'Saved.',
 }
 
-const problemsZhCN = {} as Record<string, string>
-const problemsEn: typeof problemsZhCN = {}
+const problemsZhCN = {
+  client_revoked: '该客户端已被吊销,请重新登记。',
+  organization_not_agency: '请选择接入单位类型的机构。',
+}
+const problemsEn: typeof problemsZhCN = {
+  client_revoked: 'This client was revoked; register a new one.',
+  organization_not_agency: 'Choose an agency organisation.',
+}
 
-export const problemCodes: readonly string[] = []
+export const problemCodes: readonly string[] = ['client_revoked', 'organization_not_agency']
 
 export default { zhCN, en, problems: { zhCN: problemsZhCN, en: problemsEn } }
