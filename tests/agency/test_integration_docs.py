@@ -86,7 +86,9 @@ def test_curl_examples(docs_server: str) -> None:
     out = run(["bash", "-euo", "pipefail", "-c", script], docs_server).stdout
     assert '"access_token"' in out
     assert '"scope":"catalogue:read statistics:read"' in out
-    assert '"items"' in out  # the catalogue page
+    assert '"items"' in out  # the catalogue page, the oversight lists
+    assert '"reviews"' not in out  # lists carry no reviews
+    assert '"signing_secret"' in out  # the new subscription, its secret shown once
 
 
 @pytest.mark.parametrize("index", range(len(blocks("python"))))
