@@ -7,7 +7,7 @@ Screenshots in zh-CN and en, desktop and phone."""
 from __future__ import annotations
 
 import re
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
@@ -66,12 +66,15 @@ async def shows_figures(page: Page, funnel: dict[str, int]) -> None:
 
 
 def percent(share: float) -> str:
-    return f"{round(share * 100, 1):g}%"
+    """As Intl.NumberFormat writes it: the shortest decimal of the share, half away from zero."""
+    value = (Decimal(repr(share)) * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    return f"{value.normalize():f}%"
 
 
 def hundred_millions(yuan: str) -> str:
     """An amount as the page writes it in Chinese from 亿 (10^8) on."""
-    return f"{Decimal(yuan) / 10**8:.2f}".rstrip("0").rstrip(".") + " 亿元"
+    value = (Decimal(yuan) / 10**8).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return f"{value.normalize():f} 亿元"
 
 
 async def shows_followup(page: Page, followup: dict[str, Any]) -> None:
