@@ -135,7 +135,7 @@ const en: typeof zhCN = {
     save: 'Save {year}',
     cancel: 'Discard changes',
     confirmSave:
-      'These {n} day(s) will replace every stored day of {year}, and the year’s source becomes “entered by an admin”. Save?',
+      'These {n} day(s) will replace every stored day of {year}, and the year\'s source becomes “entered by an admin”. Save?',
     saved: 'The working-day calendar of {year} is saved.',
     fixRows: 'Correct the marked rows first.',
     weekday: 'Weekday: {day}',

@@ -268,7 +268,7 @@ const en: typeof zhCN = {
       unknownKey: 'The signature cannot be checked: key {key} is not among the published keys. Do not rely on it.',
       unsupported: 'This browser cannot check Ed25519 signatures; use another browser or the offline tool.',
       offline: 'Verifying offline',
-      offlineText: 'The signed data, the signature and the public key are all shown below: check them with the platform’s firstset verify-certificate command or any Ed25519 tool.',
+      offlineText: 'The signed data, the signature and the public key are all shown below: check them with the platform\'s firstset verify-certificate command or any Ed25519 tool.',
       payload: 'Signed certificate data',
       value: 'Signature',
       keyId: 'Key id',

@@ -119,7 +119,7 @@ const en: typeof zhCN = {
   notYet: 'This batch has not reached expert review yet, so there are no results.',
   loadFailed: 'The results could not be loaded.',
   openResults: 'Results',
-  card: 'See each batch’s ranking per field, download the results and take the shortlist decisions in deliberation. Open a batch’s “Results” from the Batches screen.',
+  card: 'See each batch\'s ranking per field, download the results and take the shortlist decisions in deliberation. Open a batch\'s “Results” from the Batches screen.',
   rule: {
     label: 'Aggregation rule',
     mean: 'Mean',
@@ -203,7 +203,7 @@ const en: typeof zhCN = {
     heading: 'Batch progress',
     current: 'Current stage: {status}',
     reviewing:
-      'Once every application is fully reviewed (each assigned expert’s review submitted or waived), the batch can go to the joint meeting’s deliberation.',
+      'Once every application is fully reviewed (each assigned expert\'s review submitted or waived), the batch can go to the joint meeting\'s deliberation.',
     deliberation:
       'Shortlist or not-select every reviewed application; with at least one shortlisted, publicity can start.',
     publicity: 'The shortlist is frozen during publicity; decisions can no longer change.',
@@ -212,7 +212,7 @@ const en: typeof zhCN = {
   },
   blocked: {
     reviewsOutstanding:
-      '{n} application(s) are not fully reviewed yet: every assigned expert’s review must be submitted or waived before deliberation.',
+      '{n} application(s) are not fully reviewed yet: every assigned expert\'s review must be submitted or waived before deliberation.',
     undecided:
       '{n} reviewed application(s) are still undecided: shortlist or not-select each of them before publicity starts.',
     nothingShortlisted: 'Nothing is shortlisted, so there is nothing to publicise. Shortlist at least one application.',
@@ -220,7 +220,7 @@ const en: typeof zhCN = {
       'The working-day calendar of {year} is not entered yet, so the publicity window cannot be counted. Enter that year in the working-day calendar first.',
     invalidTransition: 'This batch is “{status}” now, so this is not possible. The page has been refreshed.',
     quotaReached:
-      'This field’s shortlist quota is {quota} and {shortlisted} are shortlisted already. Mark another application of the field not selected first.',
+      'This field\'s shortlist quota is {quota} and {shortlisted} are shortlisted already. Mark another application of the field not selected first.',
     notInDeliberation: 'This batch is “{status}”; decisions are taken only during deliberation. The page has been refreshed.',
   },
 }

@@ -64,7 +64,7 @@ const zhCN = {
 
 const en: typeof zhCN = {
   title: 'Webhooks',
-  lead: 'Agency clients’ event subscriptions and the log of every delivery. A subscription whose deliveries fail for a day is disabled; re-enable it once the receiver works again.',
+  lead: 'Agency clients\' event subscriptions and the log of every delivery. A subscription whose deliveries fail for a day is disabled; re-enable it once the receiver works again.',
   subscriptions: {
     heading: 'Subscriptions',
     client: 'Client',
