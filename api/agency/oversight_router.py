@@ -13,10 +13,8 @@ from api.agency.auth import AgencyRoute, ClientPrincipal, require_scope
 from api.agency.schemas import OversightApplication
 from api.applications.schemas import ApplicationSummary
 from api.applications.views import read_of, summary_of
-from api.awards import service as awards
 from api.awards.schemas import AwardRead, AwardSummary, CertificateStatus
-from api.awards.views import read_of as award_read_of
-from api.awards.views import summary_of as award_summary_of
+from api.awards.views import award_page, award_read
 from api.db import SessionDep
 from api.errors import problem_responses
 from api.http_cache import PRIVATE_NO_STORE
@@ -105,19 +103,8 @@ async def list_awards(
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> Page[AwardSummary]:
-    after = keyset_after(cursor, lambda k: str(k["n"]))
-    rows = (
-        await session.execute(
-            awards.list_statement(batch_id=batch_id, statuses=status, after=after, limit=limit + 1)
-        )
-    ).all()
-    return build_page(
-        request,
-        response,
-        rows,
-        limit,
-        lambda r: award_summary_of(r[0], (r[1], r[2])),
-        lambda r: {"n": r[0].number},
+    return await award_page(
+        request, response, session, batch_id=batch_id, statuses=status, limit=limit, cursor=cursor
     )
 
 
@@ -130,6 +117,5 @@ async def list_awards(
 async def read_award(
     award_id: uuid.UUID, response: Response, client: AwardsReader, session: SessionDep
 ) -> AwardRead:
-    award = await awards.get_award(session, award_id)
     response.headers["Cache-Control"] = PRIVATE_NO_STORE
-    return award_read_of(award, await awards.english_names(session, award.id))
+    return await award_read(session, award_id)

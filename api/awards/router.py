@@ -20,11 +20,11 @@ from api.awards.schemas import (
     PublicKey,
     PublicKeys,
 )
-from api.awards.views import read_of, status_term, summary_of
+from api.awards.views import award_page, award_read, read_of, status_term
 from api.db import SessionDep
 from api.errors import problem_responses
 from api.http_cache import PRIVATE_NO_STORE, PUBLIC_CACHE, public_response
-from api.pagination import Cursor, Limit, Page, build_page, keyset_after
+from api.pagination import Cursor, Limit, Page
 from api.permissions import AdminPrincipal
 from api.storage import BlobStorage, get_storage
 from api.taxonomy.data import FIELD_LABELS, LEVEL_LABELS
@@ -177,19 +177,8 @@ async def list_awards(
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> Page[AwardSummary]:
-    after = keyset_after(cursor, lambda k: str(k["n"]))
-    rows = (
-        await session.execute(
-            service.list_statement(batch_id=batch_id, statuses=status, after=after, limit=limit + 1)
-        )
-    ).all()
-    return build_page(
-        request,
-        response,
-        rows,
-        limit,
-        lambda r: summary_of(r[0], (r[1], r[2])),
-        lambda r: {"n": r[0].number},
+    return await award_page(
+        request, response, session, batch_id=batch_id, statuses=status, limit=limit, cursor=cursor
     )
 
 
@@ -219,8 +208,7 @@ async def get_award(
     award_id: uuid.UUID, response: Response, session: SessionDep, principal: AdminPrincipal
 ) -> AwardRead:
     response.headers["Cache-Control"] = PRIVATE_NO_STORE
-    award = await service.get_award(session, award_id)
-    return read_of(award, await service.english_names(session, award.id))
+    return await award_read(session, award_id)
 
 
 @router.post(

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Sequence
+
+from fastapi import Request, Response
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from api.awards import service
 from api.awards.schemas import STATUS_LABELS, AwardRead, AwardSummary, CertificateStatus
 from api.models import Award
+from api.pagination import Page, build_page, keyset_after
 from api.taxonomy.schemas import Term
 
 
@@ -55,3 +62,37 @@ def read_of(award: Award, names: service.EnglishNames) -> AwardRead:
 
 def summary_of(award: Award, names: service.EnglishNames) -> AwardSummary:
     return AwardSummary.model_validate(_summary_fields(award, names))
+
+
+async def award_page(
+    request: Request,
+    response: Response,
+    session: AsyncSession,
+    *,
+    batch_id: uuid.UUID | None,
+    statuses: Sequence[CertificateStatus],
+    limit: int,
+    cursor: str | None,
+) -> Page[AwardSummary]:
+    """A page of awards by certificate number, for the admin and the agency lists."""
+    after = keyset_after(cursor, lambda k: str(k["n"]))
+    rows = (
+        await session.execute(
+            service.list_statement(
+                batch_id=batch_id, statuses=statuses, after=after, limit=limit + 1
+            )
+        )
+    ).all()
+    return build_page(
+        request,
+        response,
+        rows,
+        limit,
+        lambda r: summary_of(r[0], (r[1], r[2])),
+        lambda r: {"n": r[0].number},
+    )
+
+
+async def award_read(session: AsyncSession, award_id: uuid.UUID) -> AwardRead:
+    award = await service.get_award(session, award_id)
+    return read_of(award, await service.english_names(session, award.id))
