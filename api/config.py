@@ -119,6 +119,30 @@ class Settings(BaseSettings):
         2.0, gt=0, description="How often the worker looks for new events and due deliveries."
     )
 
+    smtp_host: str | None = Field(
+        None, description="SMTP server for notification e-mail; unset: written to var_dir/mail."
+    )
+    smtp_port: int = Field(587, gt=0, lt=65536, description="SMTP server port.")
+    smtp_tls: Literal["none", "starttls", "tls"] = Field(
+        "starttls", description="none, starttls (upgrade a plain connection) or tls (implicit)."
+    )
+    smtp_username: str | None = Field(None, description="SMTP login; unset: no AUTH.")
+    smtp_password: str | None = Field(None, description="SMTP password.")
+    smtp_timeout_s: float = Field(30.0, gt=0, description="Give up on the SMTP server after this.")
+    mail_from: str = Field(
+        "北京市首台套 FirstSet <no-reply@firstset.localhost>",
+        description="From header of notification e-mail (a name and an address).",
+    )
+    mail_max_attempts: int = Field(
+        8, ge=1, description="Attempts of an e-mail before it is marked failed."
+    )
+    mail_backoff_s: float = Field(
+        60.0, gt=0, description="Wait after an e-mail's first failed attempt; doubles each time."
+    )
+    mail_poll_s: float = Field(
+        5.0, gt=0, description="How often the worker turns new events into notifications."
+    )
+
     @model_validator(mode="after")
     def _normalise(self) -> Settings:
         self.var_dir = self.var_dir.resolve()

@@ -33,6 +33,7 @@ from api.followup.router import router as followup_router
 from api.frontend_app import mount_frontend
 from api.logs import configure_logging
 from api.middleware import RequestContextMiddleware
+from api.notifications.router import router as notifications_router
 from api.ops.router import router as ops_router
 from api.organizations.router import router as organizations_router
 from api.publicity.router import router as publicity_router
@@ -167,6 +168,7 @@ def create_app(
         agency_router,
         oversight_router,
         webhooks_router,
+        notifications_router,
         *extra_routers,
     ):
         app.include_router(router, prefix=API_PREFIX)

@@ -1,6 +1,7 @@
 """The background worker process (`firstset worker`): polls the database — issuing pending award
-certificates and feeding webhook deliveries into the procrastinate queue — while a procrastinate
-worker runs the queued jobs; all of it stops cleanly on SIGINT/SIGTERM.
+certificates, feeding webhook deliveries into the procrastinate queue, turning events into
+notifications and sending their e-mail — while a procrastinate worker runs the queued jobs; all
+of it stops cleanly on SIGINT/SIGTERM.
 
 procrastinate has its own psycopg pool; its tables live in the `procrastinate` schema (see the
 migration), which its connections put on their `search_path`."""
@@ -24,6 +25,7 @@ from api.awards import service as awards
 from api.config import get_settings
 from api.db import database, resolve_database_url
 from api.logs import configure_logging
+from api.notifications import service as notifications
 from api.webhooks import tasks as webhook_tasks
 
 log = structlog.get_logger("api.worker")
@@ -129,12 +131,18 @@ async def run_worker(*, once: bool = False) -> None:
     async def poll_webhooks() -> None:
         await webhook_tasks.poll(queue, sessions)
 
+    async def notify() -> None:
+        # E-mail is sent right here, not queued: one message at a time is plenty, and a mail
+        # server that hangs holds up only this step (each attempt has its own timeout).
+        await notifications.run_once(sessions)
+
     try:
         async with queue.open_async():
             if once:
                 if await _database_ready():
                     await _step("awards", _issue_awards)
                     await _step("webhooks", poll_webhooks)
+                    await _step("notifications", notify)
                     # Runs what is queued now, then returns.
                     await queue.run_worker_async(**_worker_options(sessions, wait=False))
                 return
@@ -147,6 +155,7 @@ async def run_worker(*, once: bool = False) -> None:
                     group.create_task(
                         _every("webhooks", settings.webhook_poll_s, poll_webhooks, stop)
                     )
+                    group.create_task(_every("notifications", settings.mail_poll_s, notify, stop))
             finally:
                 # Cancelling procrastinate's worker stops it gracefully: running jobs finish
                 # (up to the grace period) before it returns.

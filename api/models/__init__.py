@@ -44,6 +44,13 @@ from api.models.followup import (
     RoadshowSlot,
     RoadshowStatus,
 )
+from api.models.notification import (
+    MailMessage,
+    MailStatus,
+    Notification,
+    NotificationEventSeen,
+    NotificationPreference,
+)
 from api.models.organization import District, Organization, OrganizationKind
 from api.models.publicity import Objection, ObjectionStatus
 from api.models.review import (
@@ -98,7 +105,12 @@ __all__ = [
     "InsurancePolicy",
     "IntentionStatus",
     "Locale",
+    "MailMessage",
+    "MailStatus",
     "Membership",
+    "Notification",
+    "NotificationEventSeen",
+    "NotificationPreference",
     "Objection",
     "ObjectionStatus",
     "Organization",

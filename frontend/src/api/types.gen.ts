@@ -3039,6 +3039,28 @@ export type Funnel = {
 };
 
 /**
+ * Inbox
+ */
+export type Inbox = {
+    /**
+     * Items
+     */
+    items: Array<NotificationRead>;
+    /**
+     * Next
+     *
+     * Cursor of the next page; null on the last page.
+     */
+    next?: string | null;
+    /**
+     * Unread
+     *
+     * Unread notifications of the caller, all pages.
+     */
+    unread: number;
+};
+
+/**
  * Indicator
  */
 export type Indicator = {
@@ -3353,6 +3375,11 @@ export type IssueResult = {
 };
 
 /**
+ * Kind
+ */
+export type Kind = 'application_returned' | 'application_decision' | 'certificate_issued' | 'certificate_revoked' | 'application_submitted' | 'application_resubmitted' | 'assignment_new' | 'objection_filed' | 'webhook_disabled' | 'objection_received' | 'objection_resolved';
+
+/**
  * Licence
  */
 export type Licence = {
@@ -3388,6 +3415,131 @@ export type LoginRequest = {
      */
     password: string;
 };
+
+/**
+ * MailDetail
+ */
+export type MailDetail = {
+    /**
+     * Id
+     */
+    id: number;
+    /**
+     * To Address
+     */
+    to_address: string;
+    /**
+     * To Name
+     */
+    to_name: string | null;
+    /**
+     * User Id
+     */
+    user_id: string | null;
+    /**
+     * Locale
+     */
+    locale: string;
+    kind: Kind;
+    /**
+     * Subject
+     */
+    subject: string;
+    status: MailStatus;
+    /**
+     * Attempts
+     */
+    attempts: number;
+    /**
+     * Next Attempt At
+     */
+    next_attempt_at: string | null;
+    /**
+     * Last Error
+     */
+    last_error: string | null;
+    /**
+     * Message Id
+     */
+    message_id: string | null;
+    /**
+     * Created At
+     */
+    created_at: string;
+    /**
+     * Sent At
+     */
+    sent_at: string | null;
+    /**
+     * Text
+     */
+    text: string;
+    /**
+     * Eml Path
+     */
+    eml_path: string | null;
+};
+
+/**
+ * MailRead
+ */
+export type MailRead = {
+    /**
+     * Id
+     */
+    id: number;
+    /**
+     * To Address
+     */
+    to_address: string;
+    /**
+     * To Name
+     */
+    to_name: string | null;
+    /**
+     * User Id
+     */
+    user_id: string | null;
+    /**
+     * Locale
+     */
+    locale: string;
+    kind: Kind;
+    /**
+     * Subject
+     */
+    subject: string;
+    status: MailStatus;
+    /**
+     * Attempts
+     */
+    attempts: number;
+    /**
+     * Next Attempt At
+     */
+    next_attempt_at: string | null;
+    /**
+     * Last Error
+     */
+    last_error: string | null;
+    /**
+     * Message Id
+     */
+    message_id: string | null;
+    /**
+     * Created At
+     */
+    created_at: string;
+    /**
+     * Sent At
+     */
+    sent_at: string | null;
+};
+
+/**
+ * MailStatus
+ */
+export type MailStatus = 'pending' | 'sent' | 'failed';
 
 /**
  * ManualAssignment
@@ -3434,6 +3586,47 @@ export type Me = {
  * MoveDirection
  */
 export type MoveDirection = 'up' | 'down';
+
+/**
+ * NotificationRead
+ */
+export type NotificationRead = {
+    /**
+     * Id
+     */
+    id: number;
+    kind: Kind;
+    /**
+     * Title
+     */
+    title: string;
+    /**
+     * Body
+     */
+    body: string;
+    /**
+     * Link
+     *
+     * The SPA page it is about (an absolute URL).
+     */
+    link: string;
+    /**
+     * Data
+     *
+     * `items`: what the action did, one entry each.
+     */
+    data: {
+        [key: string]: unknown;
+    };
+    /**
+     * Created At
+     */
+    created_at: string;
+    /**
+     * Read At
+     */
+    read_at: string | null;
+};
 
 /**
  * ObjectedApplication
@@ -4161,6 +4354,22 @@ export type PageExpertRead = {
 };
 
 /**
+ * Page[MailRead]
+ */
+export type PageMailRead = {
+    /**
+     * Items
+     */
+    items: Array<MailRead>;
+    /**
+     * Next
+     *
+     * Cursor of the next page; null on the last page.
+     */
+    next?: string | null;
+};
+
+/**
  * Page[ObjectionSummary]
  */
 export type PageObjectionSummary = {
@@ -4426,6 +4635,64 @@ export type PolicyUpdate = {
      * Ends On
      */
     ends_on?: string | null;
+};
+
+/**
+ * Preference
+ */
+export type Preference = {
+    kind: Kind;
+    /**
+     * In App
+     */
+    in_app?: boolean;
+    /**
+     * Email
+     */
+    email?: boolean;
+};
+
+/**
+ * PreferenceRead
+ */
+export type PreferenceRead = {
+    kind: Kind;
+    /**
+     * In App
+     */
+    in_app?: boolean;
+    /**
+     * Email
+     */
+    email?: boolean;
+    /**
+     * Required
+     *
+     * Required notices cannot be switched off.
+     */
+    required: boolean;
+};
+
+/**
+ * Preferences
+ */
+export type Preferences = {
+    /**
+     * Items
+     */
+    items: Array<PreferenceRead>;
+};
+
+/**
+ * PreferencesUpdate
+ */
+export type PreferencesUpdate = {
+    /**
+     * Items
+     *
+     * Kinds not listed stay as they are.
+     */
+    items: Array<Preference>;
 };
 
 /**
@@ -4826,6 +5093,22 @@ export type QueueItem = {
     } & IntentionRead) | ({
         kind: 'insurance-policies';
     } & PolicyRead);
+};
+
+/**
+ * ReadAll
+ */
+export type ReadAll = {
+    /**
+     * Marked
+     *
+     * Notifications marked read by this call.
+     */
+    marked: number;
+    /**
+     * Unread
+     */
+    unread: number;
 };
 
 /**
@@ -5982,6 +6265,16 @@ export type TokenResponse = {
      * The granted scopes, space-separated.
      */
     scope: string;
+};
+
+/**
+ * UnreadCount
+ */
+export type UnreadCount = {
+    /**
+     * Unread
+     */
+    unread: number;
 };
 
 /**
@@ -13531,6 +13824,296 @@ export type WebhooksAdminRedeliverResponses = {
 };
 
 export type WebhooksAdminRedeliverResponse = WebhooksAdminRedeliverResponses[keyof WebhooksAdminRedeliverResponses];
+
+export type NotificationsListNotificationsData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Limit
+         *
+         * Items per page (≤ 100).
+         */
+        limit?: number;
+        /**
+         * Cursor
+         *
+         * The `next` value of the previous page.
+         */
+        cursor?: string | null;
+    };
+    url: '/api/v1/notifications';
+};
+
+export type NotificationsListNotificationsErrors = {
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+};
+
+export type NotificationsListNotificationsError = NotificationsListNotificationsErrors[keyof NotificationsListNotificationsErrors];
+
+export type NotificationsListNotificationsResponses = {
+    /**
+     * Successful Response
+     */
+    200: Inbox;
+};
+
+export type NotificationsListNotificationsResponse = NotificationsListNotificationsResponses[keyof NotificationsListNotificationsResponses];
+
+export type NotificationsUnreadCountData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/v1/notifications/unread-count';
+};
+
+export type NotificationsUnreadCountErrors = {
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+};
+
+export type NotificationsUnreadCountError = NotificationsUnreadCountErrors[keyof NotificationsUnreadCountErrors];
+
+export type NotificationsUnreadCountResponses = {
+    /**
+     * Successful Response
+     */
+    200: UnreadCount;
+};
+
+export type NotificationsUnreadCountResponse = NotificationsUnreadCountResponses[keyof NotificationsUnreadCountResponses];
+
+export type NotificationsReadAllData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/v1/notifications/read-all';
+};
+
+export type NotificationsReadAllErrors = {
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+};
+
+export type NotificationsReadAllError = NotificationsReadAllErrors[keyof NotificationsReadAllErrors];
+
+export type NotificationsReadAllResponses = {
+    /**
+     * Successful Response
+     */
+    200: ReadAll;
+};
+
+export type NotificationsReadAllResponse = NotificationsReadAllResponses[keyof NotificationsReadAllResponses];
+
+export type NotificationsReadNotificationData = {
+    body?: never;
+    path: {
+        /**
+         * Notification Id
+         */
+        notification_id: number;
+    };
+    query?: never;
+    url: '/api/v1/notifications/{notification_id}/read';
+};
+
+export type NotificationsReadNotificationErrors = {
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
+     * Not Found
+     */
+    404: Problem;
+    /**
+     * Validation Error
+     */
+    422: Problem;
+};
+
+export type NotificationsReadNotificationError = NotificationsReadNotificationErrors[keyof NotificationsReadNotificationErrors];
+
+export type NotificationsReadNotificationResponses = {
+    /**
+     * Successful Response
+     */
+    200: NotificationRead;
+};
+
+export type NotificationsReadNotificationResponse = NotificationsReadNotificationResponses[keyof NotificationsReadNotificationResponses];
+
+export type NotificationsGetPreferencesData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/v1/notifications/preferences';
+};
+
+export type NotificationsGetPreferencesErrors = {
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+};
+
+export type NotificationsGetPreferencesError = NotificationsGetPreferencesErrors[keyof NotificationsGetPreferencesErrors];
+
+export type NotificationsGetPreferencesResponses = {
+    /**
+     * Successful Response
+     */
+    200: Preferences;
+};
+
+export type NotificationsGetPreferencesResponse = NotificationsGetPreferencesResponses[keyof NotificationsGetPreferencesResponses];
+
+export type NotificationsPutPreferencesData = {
+    body: PreferencesUpdate;
+    path?: never;
+    query?: never;
+    url: '/api/v1/notifications/preferences';
+};
+
+export type NotificationsPutPreferencesErrors = {
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+};
+
+export type NotificationsPutPreferencesError = NotificationsPutPreferencesErrors[keyof NotificationsPutPreferencesErrors];
+
+export type NotificationsPutPreferencesResponses = {
+    /**
+     * Successful Response
+     */
+    200: Preferences;
+};
+
+export type NotificationsPutPreferencesResponse = NotificationsPutPreferencesResponses[keyof NotificationsPutPreferencesResponses];
+
+export type NotificationsListMailData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Limit
+         *
+         * Items per page (≤ 100).
+         */
+        limit?: number;
+        /**
+         * Cursor
+         *
+         * The `next` value of the previous page.
+         */
+        cursor?: string | null;
+        /**
+         * Status
+         *
+         * Only e-mails in this state.
+         */
+        status?: MailStatus | null;
+    };
+    url: '/api/v1/admin/mail';
+};
+
+export type NotificationsListMailErrors = {
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+};
+
+export type NotificationsListMailError = NotificationsListMailErrors[keyof NotificationsListMailErrors];
+
+export type NotificationsListMailResponses = {
+    /**
+     * Successful Response
+     */
+    200: PageMailRead;
+};
+
+export type NotificationsListMailResponse = NotificationsListMailResponses[keyof NotificationsListMailResponses];
+
+export type NotificationsGetMailData = {
+    body?: never;
+    path: {
+        /**
+         * Mail Id
+         */
+        mail_id: number;
+    };
+    query?: never;
+    url: '/api/v1/admin/mail/{mail_id}';
+};
+
+export type NotificationsGetMailErrors = {
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
+     * Not Found
+     */
+    404: Problem;
+    /**
+     * Validation Error
+     */
+    422: Problem;
+};
+
+export type NotificationsGetMailError = NotificationsGetMailErrors[keyof NotificationsGetMailErrors];
+
+export type NotificationsGetMailResponses = {
+    /**
+     * Successful Response
+     */
+    200: MailDetail;
+};
+
+export type NotificationsGetMailResponse = NotificationsGetMailResponses[keyof NotificationsGetMailResponses];
 
 export type OpsHealthzData = {
     body?: never;

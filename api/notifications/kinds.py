@@ -1,0 +1,53 @@
+"""The kinds of notification, who they are for, and which of them nobody may switch off."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from api.models import Role
+
+
+class Kind(StrEnum):
+    application_returned = "application_returned"
+    application_decision = "application_decision"
+    certificate_issued = "certificate_issued"
+    certificate_revoked = "certificate_revoked"
+    application_submitted = "application_submitted"
+    application_resubmitted = "application_resubmitted"
+    assignment_new = "assignment_new"
+    objection_filed = "objection_filed"
+    webhook_disabled = "webhook_disabled"
+    # Objectors have no account: e-mail only, to the address they gave.
+    objection_received = "objection_received"
+    objection_resolved = "objection_resolved"
+
+
+@dataclass(frozen=True, slots=True)
+class KindSpec:
+    role: Role | None  # None: recipients without an account
+    # Notices of an administrative decision the applicant must receive (行政许可法 §38–§40).
+    required: bool
+    # Where the message links when it lists several things (a single one links to its page).
+    list_path: str
+
+
+SPECS: dict[Kind, KindSpec] = {
+    Kind.application_returned: KindSpec(Role.applicant, True, "/applications"),
+    Kind.application_decision: KindSpec(Role.applicant, True, "/applications"),
+    Kind.certificate_issued: KindSpec(Role.applicant, False, "/applications"),
+    Kind.certificate_revoked: KindSpec(Role.applicant, True, "/applications"),
+    Kind.application_submitted: KindSpec(Role.district_officer, False, "/district/queue"),
+    Kind.application_resubmitted: KindSpec(Role.district_officer, False, "/district/queue"),
+    Kind.assignment_new: KindSpec(Role.expert, False, "/expert/assignments"),
+    Kind.objection_filed: KindSpec(Role.admin, False, "/admin/objections"),
+    Kind.webhook_disabled: KindSpec(Role.admin, False, "/admin/webhooks"),
+    Kind.objection_received: KindSpec(None, True, "/publicity"),
+    Kind.objection_resolved: KindSpec(None, True, "/publicity"),
+}
+
+ACCOUNT_KINDS = tuple(k for k, spec in SPECS.items() if spec.role is not None)
+
+
+def kinds_for(roles: set[Role]) -> list[Kind]:
+    return [k for k in ACCOUNT_KINDS if SPECS[k].role in roles]

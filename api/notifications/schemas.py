@@ -1,0 +1,84 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.models import MailStatus
+from api.notifications.kinds import Kind
+
+
+class NotificationRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    kind: Kind
+    title: str
+    body: str
+    link: str = Field(description="The SPA page it is about (an absolute URL).")
+    data: dict[str, Any] = Field(description="`items`: what the action did, one entry each.")
+    created_at: datetime
+    read_at: datetime | None
+
+
+class Inbox(BaseModel):
+    items: list[NotificationRead]
+    next: str | None = Field(None, description="Cursor of the next page; null on the last page.")
+    unread: int = Field(description="Unread notifications of the caller, all pages.")
+
+
+class UnreadCount(BaseModel):
+    unread: int
+
+
+class ReadAll(BaseModel):
+    marked: int = Field(description="Notifications marked read by this call.")
+    unread: int
+
+
+class Preference(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Kind
+    in_app: bool = True
+    email: bool = True
+
+
+class PreferenceRead(Preference):
+    required: bool = Field(description="Required notices cannot be switched off.")
+
+
+class Preferences(BaseModel):
+    items: list[PreferenceRead]
+
+
+class PreferencesUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    items: list[Preference] = Field(max_length=50, description="Kinds not listed stay as they are.")
+
+
+class MailRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    to_address: str
+    to_name: str | None
+    user_id: uuid.UUID | None
+    locale: str
+    kind: Kind
+    subject: str
+    status: MailStatus
+    attempts: int
+    next_attempt_at: datetime | None
+    last_error: str | None
+    message_id: str | None
+    created_at: datetime
+    sent_at: datetime | None
+
+
+class MailDetail(MailRead):
+    text: str
+    eml_path: str | None
