@@ -26,7 +26,7 @@ class Kind(StrEnum):
 @dataclass(frozen=True, slots=True)
 class KindSpec:
     role: Role | None  # None: recipients without an account
-    # Notices of an administrative decision the applicant must receive (行政许可法 §38–§40).
+    # Notices of a decision on the case, which its party must receive whatever it prefers.
     required: bool
     # Where the message links when it lists several things (a single one links to its page).
     list_path: str
