@@ -16,6 +16,7 @@ import { problemCodes as roadshowsCodes } from '@/i18n/domains/roadshows'
 import { problemCodes as followupCodes } from '@/i18n/domains/followup'
 import { problemCodes as agencyCodes } from '@/i18n/domains/agency'
 import { problemCodes as webhooksCodes } from '@/i18n/domains/webhooks'
+import { problemCodes as notificationsCodes } from '@/i18n/domains/notifications'
 
 /** Problem codes with a message under `problems.<code>` in both locale files. */
 export const PROBLEM_CODES = [
@@ -57,7 +58,7 @@ export const PROBLEM_CODES = [
 export type ProblemCode = (typeof PROBLEM_CODES)[number]
 
 /** Codes of the later domains, each listed beside its messages in `i18n/domains/`. */
-const DOMAIN_PROBLEM_CODES: readonly string[] = [...calendarCodes, ...publicityCodes, ...rankingCodes, ...evaluationCodes, ...catalogueCodes, ...statisticsCodes, ...awardsCodes, ...roadshowsCodes, ...followupCodes, ...agencyCodes, ...webhooksCodes]
+const DOMAIN_PROBLEM_CODES: readonly string[] = [...calendarCodes, ...publicityCodes, ...rankingCodes, ...evaluationCodes, ...catalogueCodes, ...statisticsCodes, ...awardsCodes, ...roadshowsCodes, ...followupCodes, ...agencyCodes, ...webhooksCodes, ...notificationsCodes]
 
 /** Field-level codes (422 `errors[].code`) that have a better message than the server's. */
 const FIELD_CODE_KEYS: Record<string, string> = {

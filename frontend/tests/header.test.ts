@@ -27,10 +27,12 @@ function admin(): Me {
   }
 }
 
-async function mountHeader(me: Me | null) {
+async function mountHeader(me: Me | null, unread = 0) {
   const queryClient = createAppQueryClient()
   queryClient.setQueryData(queryKeys.auth.me, me)
   queryClient.setQueryDefaults(queryKeys.auth.me, { staleTime: Infinity })
+  queryClient.setQueryData(queryKeys.notifications.unreadCount, { unread })
+  queryClient.setQueryDefaults(queryKeys.notifications.unreadCount, { staleTime: Infinity })
   const router = createRouter({
     history: createMemoryHistory(),
     routes: [{ path: '/:p(.*)*', component: { render: () => null } }],
@@ -63,6 +65,7 @@ describe('AppHeader', () => {
     expect(testIds(wrapper)).toEqual([
       ...PUBLIC_LINKS,
       'nav-workbench',
+      'nav-notifications',
       'nav-batches',
       'nav-formal-review',
       'nav-experts',
@@ -72,6 +75,7 @@ describe('AppHeader', () => {
       'nav-roadshows-admin',
       'nav-agency-clients',
       'nav-webhooks',
+      'nav-mail',
       'nav-users',
       'nav-audit',
       'nav-calendar',
@@ -85,7 +89,7 @@ describe('AppHeader', () => {
     const me = admin()
     me.roles[0]!.role = 'applicant'
     const wrapper = await mountHeader(me)
-    expect(testIds(wrapper)).toEqual([...PUBLIC_LINKS, 'nav-workbench', 'nav-applications', 'nav-organization', 'nav-follow-up'])
+    expect(testIds(wrapper)).toEqual([...PUBLIC_LINKS, 'nav-workbench', 'nav-notifications', 'nav-applications', 'nav-organization', 'nav-follow-up'])
     expect(wrapper.find('[data-testid=nav-applications]').text()).toBe('我的申报')
   })
 
@@ -93,7 +97,7 @@ describe('AppHeader', () => {
     const me = admin()
     me.roles[0]!.role = 'district_officer'
     const wrapper = await mountHeader(me)
-    expect(testIds(wrapper)).toEqual([...PUBLIC_LINKS, 'nav-workbench', 'nav-district-queue'])
+    expect(testIds(wrapper)).toEqual([...PUBLIC_LINKS, 'nav-workbench', 'nav-notifications', 'nav-district-queue'])
     expect(wrapper.find('[data-testid=nav-district-queue]').text()).toBe('区级初审')
   })
 
@@ -101,7 +105,23 @@ describe('AppHeader', () => {
     const me = admin()
     me.roles[0]!.role = 'expert'
     const wrapper = await mountHeader(me)
-    expect(testIds(wrapper)).toEqual([...PUBLIC_LINKS, 'nav-workbench', 'nav-expert-reviews'])
+    expect(testIds(wrapper)).toEqual([...PUBLIC_LINKS, 'nav-workbench', 'nav-notifications', 'nav-expert-reviews'])
     expect(wrapper.find('[data-testid=nav-expert-reviews]').text()).toBe('评审任务')
+  })
+
+  it('shows every logged-in user the unread count in the notifications link', async () => {
+    const me = admin()
+    me.roles[0]!.role = 'applicant'
+    const wrapper = await mountHeader(me, 3)
+    const link = wrapper.find('[data-testid=nav-notifications]')
+    expect(link.attributes('href')).toBe('/notifications')
+    expect(link.attributes('aria-label')).toBe('通知，3 条未读')
+    expect(wrapper.find('[data-testid=unread-badge]').text()).toBe('3')
+  })
+
+  it('shows no badge when nothing is unread', async () => {
+    const wrapper = await mountHeader(admin(), 0)
+    expect(wrapper.find('[data-testid=nav-notifications]').attributes('aria-label')).toBe('通知')
+    expect(wrapper.find('[data-testid=unread-badge]').exists()).toBe(false)
   })
 })

@@ -11,6 +11,7 @@ import roadshows from './domains/roadshows'
 import followup from './domains/followup'
 import agency from './domains/agency'
 import webhooks from './domains/webhooks'
+import notifications from './domains/notifications'
 
 const en: MessageSchema = {
   app: {
@@ -47,6 +48,8 @@ const en: MessageSchema = {
     verification: 'Verification queue',
     agencyClients: 'Agency clients',
     webhooks: 'Webhooks',
+    notifications: 'Notifications',
+    mail: 'E-mail log',
   },
   header: {
     account: 'Signed in as',
@@ -640,6 +643,7 @@ const en: MessageSchema = {
     ...followup.problems.en,
     ...agency.problems.en,
     ...webhooks.problems.en,
+    ...notifications.problems.en,
     generic: 'The request failed; please try again later.',
     not_authenticated: 'Please log in first.',
     session_expired: 'Your session has expired; please log in again.',
@@ -686,6 +690,7 @@ const en: MessageSchema = {
   followup: followup.en,
   agency: agency.en,
   webhooks: webhooks.en,
+  notifications: notifications.en,
 }
 
 export default en

@@ -11,6 +11,7 @@ import roadshows from './domains/roadshows'
 import followup from './domains/followup'
 import agency from './domains/agency'
 import webhooks from './domains/webhooks'
+import notifications from './domains/notifications'
 
 const zhCN = {
   app: {
@@ -47,6 +48,8 @@ const zhCN = {
     verification: '跟踪核验',
     agencyClients: '接入客户端',
     webhooks: '事件推送',
+    notifications: '通知',
+    mail: '邮件记录',
   },
   header: {
     account: '当前用户',
@@ -640,6 +643,7 @@ const zhCN = {
     ...followup.problems.zhCN,
     ...agency.problems.zhCN,
     ...webhooks.problems.zhCN,
+    ...notifications.problems.zhCN,
     generic: '请求失败，请稍后重试。',
     not_authenticated: '请先登录。',
     session_expired: '登录已过期，请重新登录。',
@@ -686,6 +690,7 @@ const zhCN = {
   followup: followup.zhCN,
   agency: agency.zhCN,
   webhooks: webhooks.zhCN,
+  notifications: notifications.zhCN,
 }
 
 export type MessageSchema = typeof zhCN

@@ -114,6 +114,14 @@ export const queryKeys = {
     deliveries: (filters: object) => ['webhooks', 'deliveries', filters] as const,
     delivery: (id: string) => ['webhooks', 'delivery', id] as const,
   },
+  notifications: {
+    all: ['notifications'] as const,
+    unreadCount: ['notifications', 'unread-count'] as const,
+    inbox: ['notifications', 'inbox'] as const,
+    preferences: ['notifications', 'preferences'] as const,
+    mail: (filters: object) => ['notifications', 'mail', filters] as const,
+    mailDetail: (id: number) => ['notifications', 'mail-detail', id] as const,
+  },
   awards: {
     all: ['awards'] as const,
     list: (filters: { batchId?: string; statuses?: string[] }) => ['awards', 'list', filters] as const,

@@ -236,6 +236,24 @@ export const routes: RouteRecordRaw[] = [
     meta: { titleKey: 'webhooks.title', requiresAuth: true, roles: ['admin'] },
   },
   {
+    path: '/admin/mail',
+    name: 'mail',
+    component: () => staffPages().then((m) => m.MailLogPage),
+    meta: { titleKey: 'notifications.mail.title', requiresAuth: true, roles: ['admin'] },
+  },
+  {
+    path: '/notifications',
+    name: 'notifications',
+    component: () => staffPages().then((m) => m.NotificationsPage),
+    meta: { titleKey: 'notifications.inbox.title', requiresAuth: true },
+  },
+  {
+    path: '/notifications/preferences',
+    name: 'notification-preferences',
+    component: () => staffPages().then((m) => m.NotificationPreferencesPage),
+    meta: { titleKey: 'notifications.preferences.title', requiresAuth: true },
+  },
+  {
     path: '/admin/certificates',
     name: 'certificates',
     component: () => staffPages().then((m) => m.CertificatesPage),

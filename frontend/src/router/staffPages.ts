@@ -23,3 +23,6 @@ export { default as VerificationQueuePage } from '@/pages/followup/VerificationQ
 export { default as RoadshowEditorPage } from '@/pages/roadshows/RoadshowEditorPage.vue'
 export { default as AgencyClientsPage } from '@/pages/agency/AgencyClientsPage.vue'
 export { default as WebhooksPage } from '@/pages/webhooks/WebhooksPage.vue'
+export { default as NotificationsPage } from '@/pages/notifications/NotificationsPage.vue'
+export { default as NotificationPreferencesPage } from '@/pages/notifications/NotificationPreferencesPage.vue'
+export { default as MailLogPage } from '@/pages/notifications/MailLogPage.vue'
