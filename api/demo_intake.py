@@ -160,6 +160,11 @@ PRODUCTS: dict[str, list[tuple[str, str, str, ProductType]]] = {
         ),
     ],
 }
+# The demo applicant's application in the open batch, submitted and waiting for the district.
+OWN_PRODUCT: tuple[str, tuple[str, str, str, ProductType]] = (
+    "integrated_circuits",
+    ("12英寸晶圆键合设备", "12-inch wafer bonding system", "ZX-WB12", ProductType.complete_machine),
+)
 # org key (see api.demo.ORGS) per field, so products come from plausible enterprises
 MAKERS: dict[str, list[str]] = {
     "pharma_health": ["jingrui"],
@@ -366,6 +371,8 @@ async def load_intake_demo(session: AsyncSession, orgs: dict[str, Organization])
         seed=now.year,
         submitted_from=(now - timedelta(days=40)).date(),
         offset=7,
+        # The demo applicant's own case waits in its district officer's queue.
+        own=orgs["zhixin"],
     )
     return added
 
@@ -379,10 +386,12 @@ async def add_applications(
     seed: int,
     submitted_from: date,
     offset: int = 0,
+    own: Organization | None = None,
 ) -> int:
     """Fill an empty batch with applications ending in the states of `mix`, each with the audit
     trail that got it there; a batch that has applications is left alone. `offset` shifts the
-    products taken from the catalogue so that batches do not repeat each other."""
+    products taken from the catalogue so that batches do not repeat each other; the first
+    submitted application is `own`'s, when given."""
     existing = await session.scalar(
         select(func.count()).select_from(Application).where(Application.batch_id == batch.id)
     )
@@ -399,6 +408,9 @@ async def add_applications(
         generation = index // len(catalogue)
         model = f"{model_prefix}{'-' + chr(65 + generation) if generation else ''}"
         org = orgs[rng.choice(MAKERS[field])]
+        if own is not None and status == ApplicationStatus.submitted:
+            org, own = own, None
+            field, (name_zh, name_en, model, kind) = OWN_PRODUCT
         assert org.kind == OrganizationKind.enterprise
         submitted_on = submitted_from + timedelta(days=rng.randint(0, 28))
         submitted = datetime.fromisoformat(f"{submitted_on.isoformat()}T10:00:00{BEIJING_OFFSET}")

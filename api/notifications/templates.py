@@ -239,6 +239,9 @@ def _fields(item: dict[str, Any], locale: str) -> dict[str, str]:
     for name in TRANSLATED:
         if name in item:
             fields[name] = LABELS[locale].get(str(item[name]), str(item[name]))
+    if item.get("reason"):
+        # The templates punctuate after the reason; its own full stop would double up.
+        fields["reason"] = str(item["reason"]).strip().rstrip("。．.；;，,")
     return fields
 
 

@@ -64,3 +64,10 @@ def test_a_missing_value_shows_as_not_given() -> None:
     )
     assert "机床 — reason: (not given); resubmit by (not given)" in rendered.body
     assert rendered.text.startswith("Hello,")
+
+
+def test_a_reason_ending_in_a_full_stop_is_not_punctuated_twice() -> None:
+    item = {"product_zh": "机床", "reason": "请补充第三方检测报告。", "deadline": "2031-03-14"}
+    rendered = templates.render(Kind.application_returned, "zh-CN", "张明", [item], "https://x.cn")
+    assert "意见：请补充第三方检测报告；重新提交截止日期" in rendered.body
+    assert "。；" not in rendered.body
