@@ -21,6 +21,10 @@ class Kind(StrEnum):
     # Objectors have no account: e-mail only, to the address they gave.
     objection_received = "objection_received"
     objection_resolved = "objection_resolved"
+    # Reminders: from dates, not events (see reminders.py).
+    correction_deadline_soon = "correction_deadline_soon"
+    correction_deadline_passed = "correction_deadline_passed"
+    district_check_overdue = "district_check_overdue"
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +48,9 @@ SPECS: dict[Kind, KindSpec] = {
     Kind.webhook_disabled: KindSpec(Role.admin, False, "/admin/webhooks"),
     Kind.objection_received: KindSpec(None, True, "/publicity"),
     Kind.objection_resolved: KindSpec(None, True, "/publicity"),
+    Kind.correction_deadline_soon: KindSpec(Role.applicant, False, "/applications"),
+    Kind.correction_deadline_passed: KindSpec(Role.applicant, False, "/applications"),
+    Kind.district_check_overdue: KindSpec(Role.admin, False, "/admin/batches"),
 }
 
 ACCOUNT_KINDS = tuple(k for k, spec in SPECS.items() if spec.role is not None)

@@ -7,10 +7,12 @@ its `occurred_at` (the transaction's `now()`): they make one message per recipie
 
 from __future__ import annotations
 
+import math
+import time
 import uuid
 from collections import defaultdict
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import structlog
 from fastapi.encoders import jsonable_encoder
@@ -18,6 +20,7 @@ from sqlalchemy import delete, exists, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from api.applications import service as application_service
 from api.config import get_settings
 from api.errors import NotFound, field_error
 from api.models import (
@@ -30,7 +33,7 @@ from api.models import (
     OutboxEvent,
     Role,
 )
-from api.notifications import mail, recipients, templates
+from api.notifications import mail, recipients, reminders, templates
 from api.notifications.kinds import SPECS, Kind, kinds_for
 from api.notifications.recipients import Delivery
 from api.notifications.schemas import Preference, PreferenceRead
@@ -42,6 +45,9 @@ CONSUMER = "notifications"
 # again unless `notification_event_seen` has them.
 LOOKBACK = timedelta(hours=1)
 SEEN_KEPT = LOOKBACK * 2
+# Reminders change with the day, not the minute: looked for now and then, not on every poll.
+REMIND_EVERY_S = 600.0
+_reminded_at = -math.inf
 
 
 # --- the consumer ------------------------------------------------------------------------------
@@ -149,6 +155,20 @@ async def _write(
     return written
 
 
+async def _write_all(
+    session: AsyncSession, groups: list[tuple[Kind, recipients.Recipient, list[Delivery]]]
+) -> tuple[int, int]:
+    preferences = await _preferences(
+        session, {r.user_id for _, r, _ in groups if r.user_id is not None}
+    )
+    entries = mails = 0
+    for kind, recipient, deliveries in groups:
+        preference = preferences.get((recipient.user_id, kind.value)) if recipient.user_id else None
+        added = await _write(session, kind, recipient, deliveries, preference)
+        entries, mails = entries + added[0], mails + added[1]
+    return entries, mails
+
+
 async def fan_out(session: AsyncSession) -> tuple[int, int]:
     """Inbox entries and e-mails for the events not handled yet: (entries, e-mails) created.
     Another worker holding the cursor makes this a no-op."""
@@ -176,15 +196,7 @@ async def fan_out(session: AsyncSession) -> tuple[int, int]:
     by_transaction: dict[datetime, list[Delivery]] = defaultdict(list)
     for event in events:
         by_transaction[event.occurred_at] += await _deliveries(session, event)
-    groups = _groups(by_transaction)
-    preferences = await _preferences(
-        session, {r.user_id for _, r, _ in groups if r.user_id is not None}
-    )
-    entries = mails = 0
-    for kind, recipient, deliveries in groups:
-        preference = preferences.get((recipient.user_id, kind.value)) if recipient.user_id else None
-        added = await _write(session, kind, recipient, deliveries, preference)
-        entries, mails = entries + added[0], mails + added[1]
+    entries, mails = await _write_all(session, _groups(by_transaction))
     await session.execute(
         insert(NotificationEventSeen)
         .values([{"event_id": e.id} for e in events])
@@ -198,10 +210,28 @@ async def fan_out(session: AsyncSession) -> tuple[int, int]:
     return (entries, mails)
 
 
+async def remind(session: AsyncSession, today: date) -> tuple[int, int]:
+    """Inbox entries and e-mails for the reminders due `today` not sent yet: (entries, e-mails)
+    created."""
+    return await _write_all(session, await reminders.due(session, today))
+
+
 async def run_once(sessions: async_sessionmaker[AsyncSession]) -> tuple[int, int, int]:
-    """The worker's step: new events fanned out, then every due e-mail tried once."""
+    """The worker's step: new events fanned out, the day's reminders, then every due e-mail
+    tried once."""
+    global _reminded_at
     async with sessions() as session, session.begin():
         entries, mails = await fan_out(session)
+    if time.monotonic() - _reminded_at >= REMIND_EVERY_S:
+        # A broken reminder must not hold up the e-mail: logged, and tried again next poll.
+        try:
+            async with sessions() as session, session.begin():
+                added = await remind(session, application_service.today())
+        except Exception:
+            log.exception("notification_reminders_failed")
+        else:
+            entries, mails = entries + added[0], mails + added[1]
+            _reminded_at = time.monotonic()
     tried = await mail.send_due(sessions)
     if entries or mails or tried:
         log.info("notifications", entries=entries, mails=mails, tried=tried)

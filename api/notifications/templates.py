@@ -211,6 +211,45 @@ TEMPLATES: dict[Kind, dict[str, Template]] = {
             {"resolution": " ({resolution})"},
         ),
     },
+    Kind.correction_deadline_soon: {
+        ZH: Template(
+            "退回修改即将截止",
+            "以下退回修改的申报即将到期，请在截止日期前修改并重新提交：",
+            "《{product}》— 重新提交截止日期：{deadline}",
+        ),
+        EN: Template(
+            "Correction deadline approaching",
+            "The following returned application must be corrected and resubmitted soon:",
+            "{product} — resubmit by {deadline}",
+        ),
+    },
+    Kind.correction_deadline_passed: {
+        ZH: Template(
+            "退回修改已逾期",
+            "以下退回修改的申报已超过重新提交截止日期，如有疑问请联系区级主管部门：",
+            "《{product}》— 截止日期：{deadline}",
+        ),
+        EN: Template(
+            "Correction deadline passed",
+            "The deadline to resubmit the following returned application has passed; please "
+            "contact your district office if you have questions:",
+            "{product} — the deadline was {deadline}",
+        ),
+    },
+    Kind.district_check_overdue: {
+        ZH: Template(
+            "区级审核逾期",
+            "以下申报提交后超过规定期限仍未完成区级审核：",
+            "{organization}《{product}》",
+            {"submitted_on": "（{submitted_on} 提交，已过 {working_days} 个工作日）"},
+        ),
+        EN: Template(
+            "District checks overdue",
+            "The following applications have waited for their district check longer than allowed:",
+            "{organization}: {product}",
+            {"submitted_on": " (submitted {submitted_on}, {working_days} working days ago)"},
+        ),
+    },
 }
 
 

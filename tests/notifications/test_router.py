@@ -76,6 +76,8 @@ class TestPreferences:
             "application_decision": True,
             "certificate_issued": False,
             "certificate_revoked": True,
+            "correction_deadline_soon": False,
+            "correction_deadline_passed": False,
         }
         assert all(i["in_app"] and i["email"] for i in listed)
         changed = await client.put(

@@ -3377,7 +3377,7 @@ export type IssueResult = {
 /**
  * Kind
  */
-export type Kind = 'application_returned' | 'application_decision' | 'certificate_issued' | 'certificate_revoked' | 'application_submitted' | 'application_resubmitted' | 'assignment_new' | 'objection_filed' | 'webhook_disabled' | 'objection_received' | 'objection_resolved';
+export type Kind = 'application_returned' | 'application_decision' | 'certificate_issued' | 'certificate_revoked' | 'application_submitted' | 'application_resubmitted' | 'assignment_new' | 'objection_filed' | 'webhook_disabled' | 'objection_received' | 'objection_resolved' | 'correction_deadline_soon' | 'correction_deadline_passed' | 'district_check_overdue';
 
 /**
  * Licence

@@ -38,6 +38,9 @@ const KINDS: Record<Kind, true> = {
   webhook_disabled: true,
   objection_received: true,
   objection_resolved: true,
+  correction_deadline_soon: true,
+  correction_deadline_passed: true,
+  district_check_overdue: true,
 }
 
 /** Every kind of notification the API knows. */

@@ -68,6 +68,9 @@ const zhCN = {
     webhook_disabled: '事件推送订阅被停用',
     objection_received: '异议已受理（异议人）',
     objection_resolved: '异议处理结果（异议人）',
+    correction_deadline_soon: '补正即将截止',
+    correction_deadline_passed: '补正已逾期',
+    district_check_overdue: '区级初审逾期',
   },
 }
 
@@ -136,6 +139,9 @@ const en: typeof zhCN = {
     webhook_disabled: 'Webhook subscription disabled',
     objection_received: 'Objection received (to the objector)',
     objection_resolved: 'Objection resolved (to the objector)',
+    correction_deadline_soon: 'Correction deadline approaching',
+    correction_deadline_passed: 'Correction deadline passed',
+    district_check_overdue: 'District checks overdue',
   },
 }
 
