@@ -13,17 +13,23 @@ PUBLIC_CACHE = "public, max-age=60, stale-while-revalidate=300"
 PRIVATE_NO_STORE = "private, no-store"
 
 
+def not_modified(request: Request, etag: str) -> Response | None:
+    """The bodiless 304 when `If-None-Match` names `etag` (weak or strong) or `*`; else None."""
+    presented = {
+        t.strip().removeprefix("W/") for t in request.headers.get("if-none-match", "").split(",")
+    }
+    if etag in presented or "*" in presented:
+        return Response(status_code=304, headers={"ETag": etag, "Cache-Control": PUBLIC_CACHE})
+    return None
+
+
 def public_response(
     request: Request, body: BaseModel | list[BaseModel], headers: dict[str, str] | None = None
 ) -> Response:
     """JSON with a content ETag; `If-None-Match` with that ETag answers 304 without a body."""
     response = JSONResponse(jsonable_encoder(body), headers=headers)
     etag = '"' + hashlib.sha256(response.body).hexdigest()[:32] + '"'
-    cache = {"ETag": etag, "Cache-Control": PUBLIC_CACHE}
-    presented = {
-        t.strip().removeprefix("W/") for t in request.headers.get("if-none-match", "").split(",")
-    }
-    if etag in presented:
-        return Response(status_code=304, headers=cache)
-    response.headers.update(cache)
+    if (unchanged := not_modified(request, etag)) is not None:
+        return unchanged
+    response.headers.update({"ETag": etag, "Cache-Control": PUBLIC_CACHE})
     return response

@@ -23,7 +23,7 @@ from api.awards.schemas import (
 from api.awards.views import award_page, award_read, read_of, status_term
 from api.db import SessionDep
 from api.errors import problem_responses
-from api.http_cache import PRIVATE_NO_STORE, PUBLIC_CACHE, public_response
+from api.http_cache import PRIVATE_NO_STORE, PUBLIC_CACHE, not_modified, public_response
 from api.pagination import Cursor, Limit, Page
 from api.permissions import AdminPrincipal
 from api.storage import BlobStorage, get_storage
@@ -139,13 +139,8 @@ async def get_certificate_pdf(
     number: Number, request: Request, session: SessionDep, storage: StorageDep
 ) -> Response:
     sha256 = await pdf.ensure_certificate_pdf(session, storage, number)
-    presented = {
-        t.strip().removeprefix("W/") for t in request.headers.get("if-none-match", "").split(",")
-    }
-    if _etag(sha256) in presented:
-        return Response(
-            status_code=304, headers={"ETag": _etag(sha256), "Cache-Control": PUBLIC_CACHE}
-        )
+    if (unchanged := not_modified(request, _etag(sha256))) is not None:
+        return unchanged
     sha256, chunks = await pdf.open_certificate_pdf(session, storage, sha256, number)
     return StreamingResponse(
         chunks,

@@ -29,7 +29,7 @@ from api.catalogue.schemas import (
 from api.catalogue.search import EmptyQuery, parse_query
 from api.db import SessionDep, get_session
 from api.errors import NotFound, Unprocessable, field_error, problem_responses
-from api.http_cache import PUBLIC_CACHE
+from api.http_cache import PUBLIC_CACHE, not_modified
 from api.models import District, ProductType, Scope, TechnicalLevel
 from api.pagination import Cursor, Limit, encode_cursor, keyset_after, link_next
 from api.taxonomy.data import FIELD_LABELS
@@ -119,15 +119,6 @@ def _etag(*parts: object) -> str:
     return '"' + hashlib.sha256(key.encode()).hexdigest()[:32] + '"'
 
 
-def _not_modified(request: Request, etag: str) -> Response | None:
-    presented = {
-        t.strip().removeprefix("W/") for t in request.headers.get("if-none-match", "").split(",")
-    }
-    if etag in presented or "*" in presented:
-        return Response(status_code=304, headers={"ETag": etag, "Cache-Control": PUBLIC_CACHE})
-    return None
-
-
 def _json(body: Any, etag: str) -> Response:
     return Response(
         items.json_dumps(body),
@@ -156,7 +147,7 @@ async def list_products(
     _check_sort(sort, flt)
     version = await queries.public_read(session)
     etag = _etag("list", version, flt.cache_key(), sort.value, limit, cursor)
-    if (cached := _not_modified(request, etag)) is not None:
+    if (cached := not_modified(request, etag)) is not None:
         return cached
     ordering = queries.Ordering(sort)
     after = keyset_after(cursor, ordering.parse)
@@ -191,7 +182,7 @@ async def list_products(
 async def product_facets(request: Request, session: SessionDep, flt: FilterDep) -> Response:
     version = await queries.public_read(session)
     etag = _etag("facets", version, flt.cache_key())
-    if (cached := _not_modified(request, etag)) is not None:
+    if (cached := not_modified(request, etag)) is not None:
         return cached
     return _json(await queries.facets(session, flt), etag)
 
@@ -206,7 +197,7 @@ async def get_product(award_id: uuid.UUID, request: Request, session: SessionDep
     version = await queries.public_read(session)
     on = items.today()
     etag = _etag("detail", version, on, award_id)
-    if (cached := _not_modified(request, etag)) is not None:
+    if (cached := not_modified(request, etag)) is not None:
         return cached
     found = await queries.get_detail(session, award_id, on)
     if found is None:
@@ -238,7 +229,7 @@ async def _export(
     _check_sort(sort, flt)
     version = await queries.public_read(session, queries.EXPORT_TIMEOUT_MS)
     etag = _etag("export", fmt, lang, version, flt.cache_key(), sort.value)
-    if (cached := _not_modified(request, etag)) is not None:
+    if (cached := not_modified(request, etag)) is not None:
         return cached
     ordering = queries.Ordering(sort)
     chunks: AsyncIterator[bytes] = export.stream(session, flt, ordering, fmt, lang)
@@ -340,7 +331,7 @@ async def list_changes(
     version = await queries.public_read(session)
     on = items.today()
     etag = _etag("changes", version, on, after, limit)
-    if (cached := _not_modified(request, etag)) is not None:
+    if (cached := not_modified(request, etag)) is not None:
         return cached
     changed, has_more = await queries.changes(session, after, limit, on)
     last = changed[-1]["id"] if changed else after
