@@ -29,6 +29,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from api.agency.auth import bearer_token, hash_secret
 from api.db import SessionDep
 from api.errors import Conflict, field_error
 from api.models import AccessToken, AgencyClient, IdempotencyRecord, IdempotencyState
@@ -58,14 +59,9 @@ class Replay(Exception):
         self.response = response
 
 
-def _bearer(request: Request) -> str | None:
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
-
-
 async def _client_of(session: AsyncSession, token: str) -> uuid.UUID | None:
     """The live client a token belongs to; the route's own scope check says the rest."""
-    digest = hashlib.sha256(token.encode()).digest()
+    digest = hash_secret(token)
     client_id: uuid.UUID | None = await session.scalar(
         select(AccessToken.client_id)
         .join(AgencyClient, AgencyClient.id == AccessToken.client_id)
@@ -107,7 +103,7 @@ def _replayed(record: IdempotencyRecord) -> Response:
 async def claim_key(request: Request, session: SessionDep) -> None:
     """Claims the request's key, or answers for it: replay, 409 in flight, 422 reused."""
     key = request.headers.get(HEADER)
-    token = _bearer(request)
+    token = bearer_token(request) or None
     if request.method != "POST" or key is None or token is None:
         return
     if not KEY.match(key):
