@@ -3,14 +3,25 @@ checks, confirmation boxes, a valid PDF to upload."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 from axe_playwright_python.async_playwright import Axe
 from playwright.async_api import Page, expect
 
+from tests import dbutil
 from tests.factories.files import minimal_pdf
 
-__all__ = ["assert_accessible", "confirm_box", "minimal_pdf", "no_sideways_scroll", "shoot"]
+__all__ = [
+    "assert_accessible",
+    "confirm_box",
+    "minimal_pdf",
+    "no_sideways_scroll",
+    "run_worker_once",
+    "shoot",
+]
 
 
 async def shoot(page: Page, screenshots: Path, name: str, *, full_page: bool = True) -> None:
@@ -64,3 +75,21 @@ async def confirm_box(page: Page) -> None:
     await expect(box).to_be_visible()
     await box.locator(".el-button--primary").click()
     await expect(box).to_be_hidden()
+
+
+def run_worker_once() -> None:
+    """`firstset worker --once` against the live server's database: one poll of every consumer
+    (certificates, webhooks, notifications), as the run command's worker would make it."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": dbutil.url_for(dbutil.run_database("e2e")),
+        "ENVIRONMENT": "test",
+        "LOG_LEVEL": "WARNING",
+    }
+    subprocess.run(
+        [sys.executable, "-m", "api.cli", "worker", "--once"],
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )

@@ -6,10 +6,7 @@ notices on; the admin finds the e-mail in the send log. zh-CN and en."""
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -20,9 +17,14 @@ import pytest
 from playwright.async_api import Browser, Page, expect
 
 from api.config import DEMO_PASSWORD
-from tests import dbutil
 from tests.applications.helpers import complete_content
-from tests.e2e.helpers import assert_accessible, minimal_pdf, no_sideways_scroll, shoot
+from tests.e2e.helpers import (
+    assert_accessible,
+    minimal_pdf,
+    no_sideways_scroll,
+    run_worker_once,
+    shoot,
+)
 from tests.e2e.test_shell import DESKTOP, PHONE, log_in, new_page
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
@@ -31,22 +33,6 @@ ADMIN = "admin@demo.firstset.cn"
 APPLICANT = "applicant@demo.firstset.cn"
 DISTRICT = "district@demo.firstset.cn"
 ATTACHMENT_KINDS = ("application_form", "test_report", "novelty_search")
-
-
-def run_worker_once() -> None:
-    env = {
-        **os.environ,
-        "DATABASE_URL": dbutil.url_for(dbutil.run_database("e2e")),
-        "ENVIRONMENT": "test",
-        "LOG_LEVEL": "WARNING",
-    }
-    subprocess.run(
-        [sys.executable, "-m", "api.cli", "worker", "--once"],
-        env=env,
-        check=True,
-        capture_output=True,
-        timeout=120,
-    )
 
 
 def api(base: str, email: str) -> httpx.Client:

@@ -9,9 +9,6 @@ import asyncio
 import hashlib
 import hmac
 import json
-import os
-import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -22,8 +19,7 @@ import httpx
 import pytest
 from playwright.async_api import Browser, expect
 
-from tests import dbutil
-from tests.e2e.helpers import assert_accessible, shoot
+from tests.e2e.helpers import assert_accessible, run_worker_once, shoot
 from tests.e2e.test_shell import DESKTOP, log_in, new_page
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
@@ -73,22 +69,6 @@ def signed(secret: str, headers: dict[str, str], body: bytes) -> bool:
     parts = dict(p.split("=", 1) for p in headers["X-FirstSet-Signature"].split(","))
     expected = hmac.new(secret.encode(), f"{parts['t']}.".encode() + body, hashlib.sha256)
     return hmac.compare_digest(expected.hexdigest(), parts["v1"])
-
-
-def run_worker_once() -> None:
-    env = {
-        **os.environ,
-        "DATABASE_URL": dbutil.url_for(dbutil.run_database("e2e")),
-        "ENVIRONMENT": "test",
-        "LOG_LEVEL": "WARNING",
-    }
-    subprocess.run(
-        [sys.executable, "-m", "api.cli", "worker", "--once"],
-        env=env,
-        check=True,
-        capture_output=True,
-        timeout=120,
-    )
 
 
 async def test_delivery_log_and_redelivery(
