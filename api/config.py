@@ -142,6 +142,13 @@ class Settings(BaseSettings):
     mail_poll_s: float = Field(
         5.0, gt=0, description="How often the worker turns new events into notifications."
     )
+    mail_digest_hour: int = Field(
+        8,
+        ge=0,
+        le=23,
+        description="Hour of the day (Beijing time) the daily digest e-mails go out to those "
+        "who chose a digest.",
+    )
 
     @model_validator(mode="after")
     def _normalise(self) -> Settings:
