@@ -190,6 +190,18 @@ async def add_assignment(
         after=_snapshot(assignment),
         note=reason + (" (outside the expert's fields)" if outside else ""),
     )
+    # As for `assignment.ended`, no expert identity: the notifications consumer looks it up.
+    await events.emit(
+        session,
+        "assignment.added",
+        object_type="application",
+        object_id=application.id,
+        payload={
+            "assignment_id": assignment.id,
+            "application_id": application.id,
+            "batch_id": batch.id,
+        },
+    )
     return assignment
 
 

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Self
 
@@ -152,6 +152,11 @@ class ReviewSettingsWrite(BaseModel):
         ]
         | None
     ) = None
+    review_due_on: date | None = Field(
+        None,
+        description="Experts submit their scores by this day (Beijing time); they are reminded "
+        "two working days before. Null clears it.",
+    )
 
 
 class ReviewSettingsRead(BaseModel):
@@ -161,6 +166,7 @@ class ReviewSettingsRead(BaseModel):
     max_assignments_per_expert: int
     reviewers_per_application: int
     shortlist_quota: dict[str, int]
+    review_due_on: date | None
     assignment_seed: int | None
     editable: bool
 

@@ -10,6 +10,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.applications.service import BEIJING
 from api.audit import service as audit
 from api.batches import service as batch_service
 from api.errors import Conflict, NotFound, field_error
@@ -52,7 +53,10 @@ SETTINGS = (
     "max_assignments_per_expert",
     "reviewers_per_application",
     "shortlist_quota",
+    "review_due_on",
 )
+# Settings that may be cleared.
+NULLABLE_SETTINGS = frozenset({"review_due_on"})
 
 
 def _profile_snapshot(profile: ExpertProfile) -> dict[str, Any]:
@@ -222,6 +226,7 @@ def settings_read(batch: Batch) -> ReviewSettingsRead:
         max_assignments_per_expert=batch.max_assignments_per_expert,
         reviewers_per_application=batch.reviewers_per_application,
         shortlist_quota=dict(batch.shortlist_quota or {}),
+        review_due_on=batch.review_due_on,
         assignment_seed=batch.assignment_seed,
         editable=batch.status in SETTINGS_EDITABLE,
     )
@@ -239,8 +244,15 @@ async def update_review_settings(
         )
     changes = data.model_dump(exclude_unset=True)
     for name, value in changes.items():
-        if value is None:
+        if value is None and name not in NULLABLE_SETTINGS:
             raise field_error(name, "This value cannot be empty.", "required")
+    due = changes.get("review_due_on")
+    if due is not None and due < batch.closes_at.astimezone(BEIJING).date():
+        raise field_error(
+            "review_due_on",
+            "The scoring deadline cannot come before the batch closes for applications.",
+            "review_due_before_close",
+        )
     for field in changes.get("shortlist_quota", {}):
         if field not in batch.fields:
             raise field_error(

@@ -45,11 +45,13 @@ from api.models.followup import (
     RoadshowStatus,
 )
 from api.models.notification import (
+    EmailDelivery,
     MailMessage,
     MailStatus,
     Notification,
     NotificationEventSeen,
     NotificationPreference,
+    NotificationSetting,
 )
 from api.models.organization import District, Organization, OrganizationKind
 from api.models.publicity import Objection, ObjectionStatus
@@ -96,6 +98,7 @@ __all__ = [
     "DeliveryStatus",
     "DemonstrationProject",
     "District",
+    "EmailDelivery",
     "ExpertAttestation",
     "ExpertAvailability",
     "ExpertConflict",
@@ -111,6 +114,7 @@ __all__ = [
     "Notification",
     "NotificationEventSeen",
     "NotificationPreference",
+    "NotificationSetting",
     "Objection",
     "ObjectionStatus",
     "Organization",

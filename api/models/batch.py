@@ -71,5 +71,7 @@ class Batch(TimestampMixin, Base):
     shortlist_quota: Mapped[dict[str, int]] = mapped_column(JSONB, server_default="{}")
     # The last automatic assignment's seed (its draw is in assignment_draw).
     assignment_seed: Mapped[int | None] = mapped_column(BigInteger)
+    # Experts submit their scores by this day (Beijing); they are reminded before it.
+    review_due_on: Mapped[date | None] = mapped_column(Date)
     publicity_starts_on: Mapped[date | None] = mapped_column(Date)
     publicity_ends_on: Mapped[date | None] = mapped_column(Date)

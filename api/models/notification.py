@@ -64,6 +64,25 @@ class NotificationPreference(Base):
     updated_at: Mapped[UpdatedAt]
 
 
+class EmailDelivery(StrEnum):
+    immediate = "immediate"  # each message as it happens
+    daily = "daily"  # one digest a day; required notices still go at once
+
+
+class NotificationSetting(Base):
+    """A user's choices that hold for every kind; no row means the defaults."""
+
+    __tablename__ = "notification_setting"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("app_user.id", ondelete="CASCADE"), primary_key=True
+    )
+    email_delivery: Mapped[EmailDelivery] = mapped_column(
+        str_enum(EmailDelivery, "email_delivery"), server_default=EmailDelivery.immediate.value
+    )
+    updated_at: Mapped[UpdatedAt]
+
+
 class NotificationEventSeen(Base):
     """Outbox events the notifications consumer has handled. Ids commit out of order, so events
     behind the cursor are looked at again for a while; this keeps each one handled once."""
@@ -78,6 +97,8 @@ class MailStatus(StrEnum):
     pending = "pending"  # waiting for its next attempt
     sent = "sent"  # handed to the SMTP server, or written to var/mail
     failed = "failed"  # every attempt used
+    held = "held"  # kept for the recipient's daily digest
+    digested = "digested"  # went out inside a digest (`digest_id`)
 
 
 class MailMessage(Base):
@@ -89,6 +110,7 @@ class MailMessage(Base):
         Index(
             "ix_mail_message_due", "next_attempt_at", postgresql_where=text("status = 'pending'")
         ),
+        Index("ix_mail_message_held", "user_id", postgresql_where=text("status = 'held'")),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)
@@ -103,6 +125,12 @@ class MailMessage(Base):
     event_id: Mapped[int] = mapped_column(BigInteger)
     subject: Mapped[str] = mapped_column(String(300))
     text: Mapped[str] = mapped_column(Text)
+    # The message without greeting and footer, and the page it points to: what a digest lists.
+    body: Mapped[str | None] = mapped_column(Text)
+    link: Mapped[str | None] = mapped_column(String(500))
+    digest_id: Mapped[int | None] = mapped_column(
+        ForeignKey("mail_message.id", ondelete="SET NULL")
+    )
     status: Mapped[MailStatus] = mapped_column(
         str_enum(MailStatus, "mail_status"), server_default=MailStatus.pending.value
     )

@@ -25,6 +25,7 @@ class Kind(StrEnum):
     correction_deadline_soon = "correction_deadline_soon"
     correction_deadline_passed = "correction_deadline_passed"
     district_check_overdue = "district_check_overdue"
+    scoring_deadline_soon = "scoring_deadline_soon"
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +52,12 @@ SPECS: dict[Kind, KindSpec] = {
     Kind.correction_deadline_soon: KindSpec(Role.applicant, False, "/applications"),
     Kind.correction_deadline_passed: KindSpec(Role.applicant, False, "/applications"),
     Kind.district_check_overdue: KindSpec(Role.admin, False, "/admin/batches"),
+    Kind.scoring_deadline_soon: KindSpec(Role.expert, False, "/expert/assignments"),
 }
+
+# The kind of the e-mail that gathers a day's held messages of one recipient (not a notice of
+# its own: nobody chooses its channels).
+DAILY_DIGEST = "daily_digest"
 
 ACCOUNT_KINDS = tuple(k for k, spec in SPECS.items() if spec.role is not None)
 

@@ -55,7 +55,7 @@ class Delivery:
     event_id: int = 0  # set by the consumer
 
 
-def _user(user: User) -> Recipient:
+def of_user(user: User) -> Recipient:
     return Recipient(user.id, user.email, user.display_name, user.locale.value)
 
 
@@ -71,7 +71,7 @@ async def _members(
     )
     if organization:
         stmt = stmt.join(Organization, Organization.id == Membership.organization_id)
-    return [_user(u) for u in await session.scalars(stmt)]
+    return [of_user(u) for u in await session.scalars(stmt)]
 
 
 async def applicants(session: AsyncSession, organization_id: uuid.UUID) -> list[Recipient]:
@@ -162,25 +162,26 @@ async def _certificate(
 
 
 async def _assignments(session: AsyncSession, payload: dict[str, Any]) -> list[Delivery]:
-    draw_id = payload.get("draw_id")
-    if draw_id is None:
+    """The experts of a draw's assignments (`draw_id`), or of one added by hand
+    (`assignment_id`), still active."""
+    if payload.get("draw_id") is not None:
+        chosen = ReviewAssignment.draw_id == uuid.UUID(str(payload["draw_id"]))
+    elif payload.get("assignment_id") is not None:
+        chosen = ReviewAssignment.id == uuid.UUID(str(payload["assignment_id"]))
+    else:
         return []
     rows = await session.execute(
         select(ReviewAssignment, Application, User)
         .join(Application, Application.id == ReviewAssignment.application_id)
         .join(User, User.id == ReviewAssignment.expert_id)
-        .where(
-            ReviewAssignment.draw_id == uuid.UUID(str(draw_id)),
-            ReviewAssignment.status == AssignmentStatus.active,
-            User.is_active.is_(True),
-        )
+        .where(chosen, ReviewAssignment.status == AssignmentStatus.active, User.is_active.is_(True))
         .order_by(ReviewAssignment.id)
     )
     # The expert's own page; no applicant details beyond the product, as in the expert's queue.
     return [
         Delivery(
             Kind.assignment_new,
-            _user(user),
+            of_user(user),
             _product(application) | {"assignment_id": str(assignment.id)},
             f"/expert/assignments/{assignment.id}",
         )
@@ -224,7 +225,7 @@ async def for_event(session: AsyncSession, event: OutboxEvent) -> list[Delivery]
             return await _certificate(session, Kind.certificate_issued, payload)
         case "certificate.revoked":
             return await _certificate(session, Kind.certificate_revoked, payload)
-        case "assignment.drawn":
+        case "assignment.drawn" | "assignment.added":
             return await _assignments(session, payload)
         case "objection.filed" | "objection.status_changed":
             return await _objection(session, event)

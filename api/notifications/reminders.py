@@ -1,5 +1,5 @@
 """Notices that come from dates rather than events: a correction deadline drawing near or gone
-by, district checks left waiting too long.
+by, a scoring deadline drawing near, district checks left waiting too long.
 
 Each reminder has a key of its own — its kind, its subject and the day it is about — that stands
 in for the outbox event id (negative, so never a real one): the unique (user, kind, event) of
@@ -14,18 +14,30 @@ import hashlib
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.applications.service import BEIJING
 from api.calendar import service as calendar
-from api.models import Application, ApplicationStatus, Organization
+from api.models import (
+    Application,
+    ApplicationStatus,
+    AssignmentStatus,
+    Batch,
+    BatchStatus,
+    Organization,
+    Review,
+    ReviewAssignment,
+    ReviewStatus,
+    User,
+)
 from api.notifications import recipients
 from api.notifications.kinds import SPECS, Kind
 from api.notifications.recipients import Delivery
 
 S = ApplicationStatus
-# The applicant hears of a correction deadline this many working days before it.
+# The applicant hears of a correction deadline, an expert of a scoring deadline, this many
+# working days before it.
 DEADLINE_NOTICE_WORKING_DAYS = 2
 # No rule of the district check's length exists elsewhere: what admins hold districts to.
 DISTRICT_CHECK_WORKING_DAYS = 10
@@ -77,6 +89,43 @@ async def correction_deadlines(session: AsyncSession, today: date) -> list[Deliv
             Delivery(kind, r, item, path, key)
             for r in await recipients.applicants(session, application.organization_id)
         ]
+    return deliveries
+
+
+async def scoring_deadlines(session: AsyncSession, today: date) -> list[Delivery]:
+    """Experts with assignments still unscored in a batch whose scoring deadline is near."""
+    soon_through = await _working_days_ahead(session, today, DEADLINE_NOTICE_WORKING_DAYS)
+    done = exists().where(
+        Review.assignment_id == ReviewAssignment.id,
+        Review.status.in_((ReviewStatus.submitted, ReviewStatus.waived)),
+    )
+    rows = await session.execute(
+        select(ReviewAssignment, Application, Batch, User)
+        .join(Batch, Batch.id == ReviewAssignment.batch_id)
+        .join(Application, Application.id == ReviewAssignment.application_id)
+        .join(User, User.id == ReviewAssignment.expert_id)
+        .where(
+            Batch.status == BatchStatus.reviewing,
+            Batch.review_due_on > today,
+            Batch.review_due_on <= soon_through,
+            ReviewAssignment.status == AssignmentStatus.active,
+            User.is_active.is_(True),
+            ~done,
+        )
+        .order_by(ReviewAssignment.id)
+    )
+    kind = Kind.scoring_deadline_soon
+    deliveries = []
+    for assignment, application, batch, user in rows:
+        item = {
+            "assignment_id": str(assignment.id),
+            "product_zh": application.product_name_zh,
+            "product_en": application.product_name_en,
+            "deadline": batch.review_due_on,
+        }
+        key = reminder_key(kind, batch.id, batch.review_due_on)
+        path = f"/expert/assignments/{assignment.id}"
+        deliveries.append(Delivery(kind, recipients.of_user(user), item, path, key))
     return deliveries
 
 
@@ -136,8 +185,11 @@ async def due(
 ) -> list[tuple[Kind, recipients.Recipient, list[Delivery]]]:
     """Every reminder due `today`, grouped as one message per recipient, kind and key."""
     groups: dict[tuple[str, Kind, int], list[Delivery]] = defaultdict(list)
-    for d in await correction_deadlines(session, today) + await overdue_district_checks(
-        session, today
-    ):
+    found = (
+        await correction_deadlines(session, today)
+        + await scoring_deadlines(session, today)
+        + await overdue_district_checks(session, today)
+    )
+    for d in found:
         groups[(d.recipient.key, d.kind, d.event_id)].append(d)
     return [(kind, ds[0].recipient, ds) for (_, kind, _), ds in groups.items()]

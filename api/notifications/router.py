@@ -113,21 +113,22 @@ async def get_preferences(
     response: Response, session: SessionDep, principal: CurrentPrincipal
 ) -> Preferences:
     _private(response)
-    items = await service.preferences(session, principal.user_id, _roles(principal))
-    return Preferences(items=items)
+    return await service.preferences(session, principal.user_id, _roles(principal))
 
 
 @router.put(
     "/notifications/preferences",
     response_model=Preferences,
-    summary="Switch channels per kind; required notices cannot be switched off (422)",
+    summary="Switch channels per kind and choose immediate or daily e-mail; required notices "
+    "cannot be switched off (422)",
     responses=problem_responses(401, 403, 422),
 )
 async def put_preferences(
     data: PreferencesUpdate, session: SessionDep, principal: CurrentPrincipal
 ) -> Preferences:
-    items = await service.set_preferences(session, principal.user_id, _roles(principal), data.items)
-    return Preferences(items=items)
+    return await service.set_preferences(
+        session, principal.user_id, _roles(principal), data.items, data.email_delivery
+    )
 
 
 @router.get(

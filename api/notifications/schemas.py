@@ -2,12 +2,18 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.models import MailStatus
+from api.models import EmailDelivery, MailStatus
 from api.notifications.kinds import Kind
+
+MailKind = Kind | Literal["daily_digest"]
+DELIVERY = (
+    "`immediate`: an e-mail per notice; `daily`: one digest a day at the digest hour "
+    "(required notices still go at once)."
+)
 
 
 class NotificationRead(BaseModel):
@@ -52,12 +58,16 @@ class PreferenceRead(Preference):
 
 class Preferences(BaseModel):
     items: list[PreferenceRead]
+    email_delivery: EmailDelivery = Field(description=DELIVERY)
 
 
 class PreferencesUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    items: list[Preference] = Field(max_length=50, description="Kinds not listed stay as they are.")
+    items: list[Preference] = Field(
+        default_factory=list, max_length=50, description="Kinds not listed stay as they are."
+    )
+    email_delivery: EmailDelivery | None = Field(None, description=DELIVERY + " Unset: unchanged.")
 
 
 class MailRead(BaseModel):
@@ -68,7 +78,7 @@ class MailRead(BaseModel):
     to_name: str | None
     user_id: uuid.UUID | None
     locale: str
-    kind: Kind
+    kind: MailKind
     subject: str
     status: MailStatus
     attempts: int
@@ -77,6 +87,7 @@ class MailRead(BaseModel):
     message_id: str | None
     created_at: datetime
     sent_at: datetime | None
+    digest_id: int | None = Field(description="The digest e-mail this one went out in.")
 
 
 class MailDetail(MailRead):

@@ -12,7 +12,9 @@ import time
 import uuid
 from collections import defaultdict
 from dataclasses import replace
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as clock_time
+from itertools import groupby
 
 import structlog
 from fastapi.encoders import jsonable_encoder
@@ -24,19 +26,21 @@ from api.applications import service as application_service
 from api.config import get_settings
 from api.errors import NotFound, field_error
 from api.models import (
+    EmailDelivery,
     MailMessage,
     MailStatus,
     Notification,
     NotificationEventSeen,
     NotificationPreference,
+    NotificationSetting,
     OutboxCursor,
     OutboxEvent,
     Role,
 )
 from api.notifications import mail, recipients, reminders, templates
-from api.notifications.kinds import SPECS, Kind, kinds_for
+from api.notifications.kinds import DAILY_DIGEST, SPECS, Kind, kinds_for
 from api.notifications.recipients import Delivery
-from api.notifications.schemas import Preference, PreferenceRead
+from api.notifications.schemas import Preference, PreferenceRead, Preferences
 
 log = structlog.get_logger("api.notifications")
 
@@ -100,12 +104,29 @@ async def _preferences(
     return {(p.user_id, p.kind): p for p in rows}
 
 
+async def _daily_users(session: AsyncSession, user_ids: set[uuid.UUID]) -> set[uuid.UUID]:
+    if not user_ids:
+        return set()
+    rows = await session.scalars(
+        select(NotificationSetting.user_id).where(
+            NotificationSetting.user_id.in_(user_ids),
+            NotificationSetting.email_delivery == EmailDelivery.daily,
+        )
+    )
+    return set(rows)
+
+
+def _public_url(path: str) -> str:
+    return get_settings().public_base_url.rstrip("/") + path
+
+
 async def _write(
     session: AsyncSession,
     kind: Kind,
     recipient: recipients.Recipient,
     deliveries: list[Delivery],
     preference: NotificationPreference | None,
+    daily: bool,
 ) -> tuple[int, int]:
     spec = SPECS[kind]
     in_app = recipient.user_id is not None and (
@@ -114,7 +135,7 @@ async def _write(
     by_mail = bool(recipient.email) and (spec.required or preference is None or preference.email)
     items = [jsonable_encoder(d.item) for d in deliveries]
     path = deliveries[0].path if len(deliveries) == 1 else spec.list_path
-    url = get_settings().public_base_url.rstrip("/") + path
+    url = _public_url(path)
     rendered = templates.render(kind, recipient.locale, recipient.name, items, url)
     event_id = min(d.event_id for d in deliveries)
     written = (0, 0)
@@ -147,6 +168,14 @@ async def _write(
                 event_id=event_id,
                 subject=rendered.subject,
                 text=rendered.text,
+                body=rendered.body,
+                link=url,
+                # A required notice does not wait for the digest: it may carry a deadline.
+                **(
+                    {"status": MailStatus.held, "next_attempt_at": None}
+                    if daily and not spec.required
+                    else {}
+                ),
             )
             .on_conflict_do_nothing()
             .returning(MailMessage.id)
@@ -158,13 +187,15 @@ async def _write(
 async def _write_all(
     session: AsyncSession, groups: list[tuple[Kind, recipients.Recipient, list[Delivery]]]
 ) -> tuple[int, int]:
-    preferences = await _preferences(
-        session, {r.user_id for _, r, _ in groups if r.user_id is not None}
-    )
+    user_ids = {r.user_id for _, r, _ in groups if r.user_id is not None}
+    preferences = await _preferences(session, user_ids)
+    daily = await _daily_users(session, user_ids)
     entries = mails = 0
     for kind, recipient, deliveries in groups:
         preference = preferences.get((recipient.user_id, kind.value)) if recipient.user_id else None
-        added = await _write(session, kind, recipient, deliveries, preference)
+        added = await _write(
+            session, kind, recipient, deliveries, preference, recipient.user_id in daily
+        )
         entries, mails = entries + added[0], mails + added[1]
     return entries, mails
 
@@ -216,17 +247,86 @@ async def remind(session: AsyncSession, today: date) -> tuple[int, int]:
     return await _write_all(session, await reminders.due(session, today))
 
 
+def digest_cutoff(now: datetime) -> datetime:
+    """Today's digest hour in Beijing: what was held before it goes out in today's digest."""
+    hour = clock_time(get_settings().mail_digest_hour, tzinfo=application_service.BEIJING)
+    return datetime.combine(now.astimezone(application_service.BEIJING).date(), hour)
+
+
+async def collect_digests(session: AsyncSession, now: datetime) -> int:
+    """Once the digest hour has come, each recipient's held e-mails become one digest e-mail,
+    due at once: digests created."""
+    cutoff = digest_cutoff(now)
+    if now < cutoff:
+        return 0
+    held = (
+        await session.scalars(
+            select(MailMessage)
+            .where(MailMessage.status == MailStatus.held, MailMessage.created_at < cutoff)
+            .order_by(MailMessage.user_id, MailMessage.id)
+            .with_for_update(skip_locked=True)
+        )
+    ).all()
+    day = cutoff.date()
+    created = 0
+    for user_id, group in groupby(held, key=lambda m: m.user_id):
+        messages = list(group)
+        latest = messages[-1]
+        rendered = templates.render_digest(
+            latest.locale,
+            latest.to_name,
+            day,
+            [templates.DigestEntry(m.subject, m.body or m.text, m.link) for m in messages],
+            _public_url("/notifications/preferences"),
+        )
+        digest_id = await session.scalar(
+            insert(MailMessage)
+            .values(
+                to_address=latest.to_address,
+                to_name=latest.to_name,
+                user_id=user_id,
+                locale=latest.locale,
+                kind=DAILY_DIGEST,
+                event_id=reminders.reminder_key(DAILY_DIGEST, user_id, day),
+                subject=rendered.subject,
+                text=rendered.text,
+                body=rendered.body,
+                link=_public_url("/notifications"),
+            )
+            .on_conflict_do_nothing()
+            .returning(MailMessage.id)
+        )
+        if digest_id is None:  # today's digest went out already: these wait for tomorrow's
+            continue
+        await session.execute(
+            update(MailMessage)
+            .where(MailMessage.id.in_([m.id for m in messages]))
+            .values(status=MailStatus.digested, digest_id=digest_id)
+            .execution_options(synchronize_session=False)
+        )
+        created += 1
+    return created
+
+
+async def _periodic(sessions: async_sessionmaker[AsyncSession]) -> tuple[int, int]:
+    """The day's reminders, then the digests; each in its own transaction."""
+    async with sessions() as session, session.begin():
+        entries, mails = await remind(session, application_service.today())
+    async with sessions() as session, session.begin():
+        digests = await collect_digests(session, datetime.now(UTC))
+    return entries, mails + digests
+
+
 async def run_once(sessions: async_sessionmaker[AsyncSession]) -> tuple[int, int, int]:
-    """The worker's step: new events fanned out, the day's reminders, then every due e-mail
-    tried once."""
+    """The worker's step: new events fanned out, now and then the day's reminders and digests,
+    then every due e-mail tried once."""
     global _reminded_at
     async with sessions() as session, session.begin():
         entries, mails = await fan_out(session)
     if time.monotonic() - _reminded_at >= REMIND_EVERY_S:
         # A broken reminder must not hold up the e-mail: logged, and tried again next poll.
         try:
-            async with sessions() as session, session.begin():
-                added = await remind(session, application_service.today())
+            added = await _periodic(sessions)
         except Exception:
             log.exception("notification_reminders_failed")
         else:
@@ -291,11 +391,10 @@ async def mark_all_read(session: AsyncSession, user_id: uuid.UUID) -> int:
 # --- preferences -------------------------------------------------------------------------------
 
 
-async def preferences(
-    session: AsyncSession, user_id: uuid.UUID, roles: set[Role]
-) -> list[PreferenceRead]:
+async def preferences(session: AsyncSession, user_id: uuid.UUID, roles: set[Role]) -> Preferences:
     """Every kind the caller's roles hear of, with the caller's choice or the default."""
     stored = await _preferences(session, {user_id})
+    daily = await _daily_users(session, {user_id})
     result = []
     for kind in kinds_for(roles):
         row = stored.get((user_id, kind.value))
@@ -308,12 +407,37 @@ async def preferences(
                 required=required,
             )
         )
-    return result
+    delivery = EmailDelivery.daily if daily else EmailDelivery.immediate
+    return Preferences(items=result, email_delivery=delivery)
+
+
+async def _set_email_delivery(
+    session: AsyncSession, user_id: uuid.UUID, delivery: EmailDelivery
+) -> None:
+    await session.execute(
+        insert(NotificationSetting)
+        .values(user_id=user_id, email_delivery=delivery)
+        .on_conflict_do_update(
+            index_elements=["user_id"], set_={"email_delivery": delivery, "updated_at": func.now()}
+        )
+    )
+    if delivery == EmailDelivery.immediate:
+        # Back to one e-mail per message: what waited for the digest goes now.
+        await session.execute(
+            update(MailMessage)
+            .where(MailMessage.user_id == user_id, MailMessage.status == MailStatus.held)
+            .values(status=MailStatus.pending, next_attempt_at=func.now())
+            .execution_options(synchronize_session=False)
+        )
 
 
 async def set_preferences(
-    session: AsyncSession, user_id: uuid.UUID, roles: set[Role], items: list[Preference]
-) -> list[PreferenceRead]:
+    session: AsyncSession,
+    user_id: uuid.UUID,
+    roles: set[Role],
+    items: list[Preference],
+    email_delivery: EmailDelivery | None,
+) -> Preferences:
     for index, item in enumerate(items):
         spec = SPECS[item.kind]
         if spec.role is None:
@@ -337,6 +461,8 @@ async def set_preferences(
                 set_={"in_app": item.in_app, "email": item.email, "updated_at": func.now()},
             )
         )
+    if email_delivery is not None:
+        await _set_email_delivery(session, user_id, email_delivery)
     await session.flush()
     return await preferences(session, user_id, roles)
 

@@ -6,6 +6,7 @@ action touching forty applications sends one message of forty lines."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from api.notifications.kinds import Kind
@@ -236,6 +237,19 @@ TEMPLATES: dict[Kind, dict[str, Template]] = {
             "{product} — the deadline was {deadline}",
         ),
     },
+    Kind.scoring_deadline_soon: {
+        ZH: Template(
+            "评审截止日期临近",
+            "以下评审任务尚未提交评分，请在截止日期前完成：",
+            "《{product}》— 截止日期：{deadline}",
+        ),
+        EN: Template(
+            "Scoring deadline approaching",
+            "You have not yet submitted your scores for the following applications; please "
+            "submit them before the deadline:",
+            "{product} — due {deadline}",
+        ),
+    },
     Kind.district_check_overdue: {
         ZH: Template(
             "区级审核逾期",
@@ -249,6 +263,21 @@ TEMPLATES: dict[Kind, dict[str, Template]] = {
             "{organization}: {product}",
             {"submitted_on": " (submitted {submitted_on}, {working_days} working days ago)"},
         ),
+    },
+}
+
+
+# A day's held e-mails in one message: each one's subject, text and link in turn.
+DIGEST = {
+    ZH: {
+        "subject": "每日通知摘要（{day}）：{count} 条",
+        "intro": "以下是您选择按日汇总接收的 {count} 条通知：",
+        "settings": "更改邮件接收方式：{url}",
+    },
+    EN: {
+        "subject": "Daily digest for {day}: {count} notices",
+        "intro": "Here are the {count} notices you chose to receive as a daily digest:",
+        "settings": "Change how you receive e-mail: {url}",
     },
 }
 
@@ -293,16 +322,43 @@ def line(template: Template, item: dict[str, Any], locale: str) -> str:
     return text
 
 
+def _letter(locale: str, name: str | None, *parts: str) -> str:
+    common = COMMON[locale]
+    greeting = common["greeting"].format(name=name) if name else common["anonymous"]
+    return "\n\n".join((greeting, *parts, "--\n" + common["footer"])) + "\n"
+
+
 def render(
     kind: Kind, locale: str, name: str | None, items: list[dict[str, Any]], url: str
 ) -> Rendered:
     locale = locale_of(locale)
     template = TEMPLATES[kind][locale]
-    common = COMMON[locale]
     lines = "\n".join(f"- {line(template, item, locale)}" for item in items)
     body = f"{template.intro}\n{lines}"
-    greeting = common["greeting"].format(name=name) if name else common["anonymous"]
-    text = "\n\n".join(
-        (greeting, body, common["details"].format(url=url), "--\n" + common["footer"])
+    text = _letter(locale, name, body, COMMON[locale]["details"].format(url=url))
+    return Rendered(subject=template.subject, body=body, text=text)
+
+
+@dataclass(frozen=True, slots=True)
+class DigestEntry:
+    subject: str
+    body: str
+    link: str | None
+
+
+def render_digest(
+    locale: str, name: str | None, day: date, entries: list[DigestEntry], settings_url: str
+) -> Rendered:
+    locale = locale_of(locale)
+    texts = DIGEST[locale]
+    details = COMMON[locale]["details"]
+    count = len(entries)
+    sections = [
+        "\n".join((f"【{e.subject}】", e.body, *((details.format(url=e.link),) if e.link else ())))
+        for e in entries
+    ]
+    body = "\n\n".join((texts["intro"].format(count=count), *sections))
+    text = _letter(locale, name, body, texts["settings"].format(url=settings_url))
+    return Rendered(
+        subject=texts["subject"].format(day=day.isoformat(), count=count), body=body, text=text
     )
-    return Rendered(subject=template.subject, body=body, text=text + "\n")

@@ -33,7 +33,9 @@ describe('notification kinds', () => {
       expect(zhCN.notifications.kinds[kind], kind).toBeTruthy()
       expect(en.notifications.kinds[kind], kind).toBeTruthy()
     }
-    expect(Object.keys(zhCN.notifications.kinds).sort()).toEqual([...API_KINDS].sort())
+    // E-mails also have the daily digest, which gathers the others.
+    expect(Object.keys(zhCN.notifications.kinds).sort()).toEqual([...API_KINDS, 'daily_digest'].sort())
+    expect(en.notifications.kinds.daily_digest).toBe('Daily digest')
   })
 
   it('has a label for every e-mail status in both languages', () => {
@@ -44,6 +46,11 @@ describe('notification kinds', () => {
     expect(mailStatusTagType('sent')).toBe('success')
     expect(mailStatusTagType('failed')).toBe('danger')
     expect(mailStatusTagType('pending')).toBe('warning')
+    expect(mailStatusTagType('held')).toBe('info')
+    expect(mailStatusTagType('digested')).toBe('success')
+    const API_STATUSES = (openapi as { components: { schemas: { MailStatus: { enum: string[] } } } }).components
+      .schemas.MailStatus.enum
+    expect([...MAIL_STATUSES].sort()).toEqual([...API_STATUSES].sort())
   })
 })
 

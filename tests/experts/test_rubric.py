@@ -4,11 +4,13 @@ review settings."""
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from decimal import Decimal
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.applications.service import BEIJING
 from api.models import (
     ApplicationStatus,
     AuditEvent,
@@ -185,6 +187,20 @@ async def test_review_settings(db: AsyncSession, login_as: LoginAs) -> None:
         {"unknown": 1},
     ):
         assert (await admin.put(url, json=bad)).status_code == 422, bad
+
+    # The scoring deadline: set, refused before the batch closes, cleared.
+    assert body["review_due_on"] is None
+    closing_day = batch.closes_at.astimezone(BEIJING).date()
+    due = await admin.put(url, json={"review_due_on": str(closing_day + timedelta(days=20))})
+    assert due.status_code == 200, due.text
+    assert due.json()["review_due_on"] == str(closing_day + timedelta(days=20))
+    early = await admin.put(url, json={"review_due_on": str(closing_day - timedelta(days=1))})
+    assert early.status_code == 422
+    assert early.json()["errors"][0]["code"] == "review_due_before_close"
+    assert (await admin.get(url)).json()["review_due_on"] == str(closing_day + timedelta(days=20))
+    cleared = await admin.put(url, json={"review_due_on": None})
+    assert cleared.json()["review_due_on"] is None
+    assert (await admin.put(url, json={"review_due_on": "next week"})).status_code == 422
 
     batch.status = BatchStatus.publicity
     await db.flush()

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.experts import manual
 from api.models import (
     ApplicationStatus,
     AssignmentDraw,
@@ -23,6 +24,8 @@ from api.models import (
     ReviewAssignment,
 )
 from api.notifications.kinds import Kind
+from tests.awards.helpers import admin_principal
+from tests.experts.helpers import reviewing_world
 from tests.factories.applications import make_application
 from tests.notifications.helpers import (
     World,
@@ -163,6 +166,22 @@ async def test_a_draw_reaches_the_experts_it_assigned(db: AsyncSession, world: W
     await emit(db, "assignment.drawn", {"batch_id": world.batch.id, "draw_id": draw.id})
     await consume(db)
     assert await inbox(db) == {Kind.assignment_new: ids(world.experts[0])}
+
+
+async def test_a_manual_assignment_reaches_its_expert_only(db: AsyncSession) -> None:
+    """Through the admin's own action: `add_assignment` writes the event the consumer reads."""
+    reviewing = await reviewing_world(db)
+    admin = await admin_principal(db)
+    expert = reviewing.experts["free1"]
+    application = reviewing.apps["ic_b"]
+    assignment = await manual.add_assignment(db, admin, application.id, expert.id, "补充评审")
+    await consume(db)
+    assert await inbox(db) == {Kind.assignment_new: {expert.id}}
+    assert await mails(db) == {Kind.assignment_new: {expert.email}}
+    entry = await db.scalar(select(Notification).where(Notification.user_id == expert.id))
+    assert entry is not None
+    assert entry.link.endswith(f"/expert/assignments/{assignment.id}")
+    assert application.product_name_zh in entry.body
 
 
 async def _objection(db: AsyncSession, world: World, email: str | None) -> Objection:

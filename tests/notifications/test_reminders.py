@@ -13,17 +13,23 @@ from api.applications.service import BEIJING
 from api.models import (
     Application,
     ApplicationStatus,
+    AssignmentStatus,
+    BatchStatus,
     CalendarDay,
     CalendarSource,
     CalendarYear,
     MailMessage,
     Notification,
     NotificationPreference,
+    Review,
+    ReviewAssignment,
+    ReviewStatus,
     Role,
 )
 from api.notifications import service
 from api.notifications.kinds import Kind
 from tests.factories.applications import make_application
+from tests.factories.experts import make_assignment, make_expert
 from tests.factories.identity import make_user
 from tests.notifications.helpers import World, inbox, mails, make_world
 
@@ -42,11 +48,11 @@ async def world(db: AsyncSession) -> World:
 
 
 def ids(*users: object) -> set[uuid.UUID]:
-    return {u.id for u in users}  # type: ignore[attr-defined]
+    return {u.id for u in users}
 
 
 def addresses(*users: object) -> set[str]:
-    return {u.email for u in users}  # type: ignore[attr-defined]
+    return {u.email for u in users}
 
 
 async def returned(db: AsyncSession, application: Application, deadline: date) -> None:
@@ -206,5 +212,60 @@ class TestDistrictCheckOverdue:
         self, db: AsyncSession, world: World
     ) -> None:
         world.application.submitted_at = datetime(2031, 2, 26, 9, tzinfo=BEIJING)
+        await db.flush()
+        assert await remind(db, WEDNESDAY) == (0, 0)
+
+
+class TestScoringDeadlineSoon:
+    async def _reviewing(
+        self, db: AsyncSession, world: World, due: date | None
+    ) -> list[ReviewAssignment]:
+        world.batch.status = BatchStatus.reviewing
+        world.batch.review_due_on = due
+        world.application.status = S.in_review
+        await db.flush()
+        scored, unscored = world.experts
+        return [
+            await make_assignment(db, world.application, unscored),
+            await make_assignment(db, world.application, scored),
+        ]
+
+    async def test_reaches_the_experts_yet_to_score_two_working_days_before_once(
+        self, db: AsyncSession, world: World
+    ) -> None:
+        unscored_assignment, scored_assignment = await self._reviewing(db, world, date(2031, 3, 14))
+        db.add(
+            Review(
+                assignment_id=scored_assignment.id,
+                application_id=world.application.id,
+                expert_id=world.experts[0].id,
+                status=ReviewStatus.submitted,
+            )
+        )
+        removed = await make_expert(db)
+        await make_assignment(db, world.application, removed, status=AssignmentStatus.removed)
+        assert await remind(db, WEDNESDAY - ONE_DAY) == (0, 0)
+        assert await remind(db, WEDNESDAY) == (1, 1)
+        assert await inbox(db) == {Kind.scoring_deadline_soon: ids(world.experts[1])}
+        assert await mails(db) == {Kind.scoring_deadline_soon: addresses(world.experts[1])}
+        entry = await db.scalar(select(Notification))
+        assert entry is not None
+        assert entry.title == "评审截止日期临近"
+        assert world.application.product_name_zh in entry.body
+        assert "2031-03-14" in entry.body
+        assert entry.link.endswith(f"/expert/assignments/{unscored_assignment.id}")
+        assert await remind(db, WEDNESDAY + ONE_DAY) == (0, 0)
+        # The deadline moved: a new reminder for the new day.
+        world.batch.review_due_on = date(2031, 3, 17)
+        await db.flush()
+        assert await remind(db, WEDNESDAY + ONE_DAY) == (1, 1)
+
+    async def test_nothing_without_a_deadline_or_once_the_review_is_over(
+        self, db: AsyncSession, world: World
+    ) -> None:
+        await self._reviewing(db, world, None)
+        assert await remind(db, WEDNESDAY) == (0, 0)
+        world.batch.review_due_on = date(2031, 3, 14)
+        world.batch.status = BatchStatus.deliberation
         await db.flush()
         assert await remind(db, WEDNESDAY) == (0, 0)

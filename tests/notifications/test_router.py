@@ -91,6 +91,23 @@ class TestPreferences:
         reread = (await client.get(f"{BASE}/preferences")).json()["items"]
         assert {i["kind"]: i for i in reread} == by_kind
 
+    async def test_daily_digest_is_chosen_and_read_back(
+        self, db: AsyncSession, client: httpx.AsyncClient
+    ) -> None:
+        await logged_in(db, client, Role.expert)
+        assert (await client.get(f"{BASE}/preferences")).json()["email_delivery"] == "immediate"
+        chosen = await client.put(f"{BASE}/preferences", json={"email_delivery": "daily"})
+        assert chosen.status_code == 200, chosen.text
+        assert chosen.json()["email_delivery"] == "daily"
+        # Changing a kind leaves the delivery as it is.
+        item = {"kind": "assignment_new", "in_app": True, "email": True}
+        kept = await client.put(f"{BASE}/preferences", json={"items": [item]})
+        assert kept.json()["email_delivery"] == "daily"
+        refused = await client.put(f"{BASE}/preferences", json={"email_delivery": "weekly"})
+        assert refused.status_code == 422
+        assert refused.json()["errors"][0]["field"] == "email_delivery"
+        assert (await client.get(f"{BASE}/preferences")).json()["email_delivery"] == "daily"
+
     async def test_required_kinds_cannot_be_switched_off(
         self, db: AsyncSession, client: httpx.AsyncClient
     ) -> None:

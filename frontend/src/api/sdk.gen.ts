@@ -1257,7 +1257,7 @@ export const notificationsReadNotification = <ThrowOnError extends boolean = tru
 export const notificationsGetPreferences = <ThrowOnError extends boolean = true>(options?: Options<NotificationsGetPreferencesData, ThrowOnError>) => (options?.client ?? client).get<NotificationsGetPreferencesResponses, NotificationsGetPreferencesErrors, ThrowOnError>({ url: '/api/v1/notifications/preferences', ...options });
 
 /**
- * Switch channels per kind; required notices cannot be switched off (422)
+ * Switch channels per kind and choose immediate or daily e-mail; required notices cannot be switched off (422)
  */
 export const notificationsPutPreferences = <ThrowOnError extends boolean = true>(options: Options<NotificationsPutPreferencesData, ThrowOnError>) => (options.client ?? client).put<NotificationsPutPreferencesResponses, NotificationsPutPreferencesErrors, ThrowOnError>({
     url: '/api/v1/notifications/preferences',

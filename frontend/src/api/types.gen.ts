@@ -2711,6 +2711,11 @@ export type EligibilityRule = {
 };
 
 /**
+ * EmailDelivery
+ */
+export type EmailDelivery = 'immediate' | 'daily';
+
+/**
  * EnterpriseCreate
  *
  * A new enterprise, as given by a registering applicant.
@@ -3377,7 +3382,7 @@ export type IssueResult = {
 /**
  * Kind
  */
-export type Kind = 'application_returned' | 'application_decision' | 'certificate_issued' | 'certificate_revoked' | 'application_submitted' | 'application_resubmitted' | 'assignment_new' | 'objection_filed' | 'webhook_disabled' | 'objection_received' | 'objection_resolved' | 'correction_deadline_soon' | 'correction_deadline_passed' | 'district_check_overdue';
+export type Kind = 'application_returned' | 'application_decision' | 'certificate_issued' | 'certificate_revoked' | 'application_submitted' | 'application_resubmitted' | 'assignment_new' | 'objection_filed' | 'webhook_disabled' | 'objection_received' | 'objection_resolved' | 'correction_deadline_soon' | 'correction_deadline_passed' | 'district_check_overdue' | 'scoring_deadline_soon';
 
 /**
  * Licence
@@ -3440,7 +3445,10 @@ export type MailDetail = {
      * Locale
      */
     locale: string;
-    kind: Kind;
+    /**
+     * Kind
+     */
+    kind: Kind | 'daily_digest';
     /**
      * Subject
      */
@@ -3470,6 +3478,12 @@ export type MailDetail = {
      * Sent At
      */
     sent_at: string | null;
+    /**
+     * Digest Id
+     *
+     * The digest e-mail this one went out in.
+     */
+    digest_id: number | null;
     /**
      * Text
      */
@@ -3504,7 +3518,10 @@ export type MailRead = {
      * Locale
      */
     locale: string;
-    kind: Kind;
+    /**
+     * Kind
+     */
+    kind: Kind | 'daily_digest';
     /**
      * Subject
      */
@@ -3534,12 +3551,18 @@ export type MailRead = {
      * Sent At
      */
     sent_at: string | null;
+    /**
+     * Digest Id
+     *
+     * The digest e-mail this one went out in.
+     */
+    digest_id: number | null;
 };
 
 /**
  * MailStatus
  */
-export type MailStatus = 'pending' | 'sent' | 'failed';
+export type MailStatus = 'pending' | 'sent' | 'failed' | 'held' | 'digested';
 
 /**
  * ManualAssignment
@@ -4681,6 +4704,10 @@ export type Preferences = {
      * Items
      */
     items: Array<PreferenceRead>;
+    /**
+     * `immediate`: an e-mail per notice; `daily`: one digest a day at the digest hour (required notices still go at once).
+     */
+    email_delivery: EmailDelivery;
 };
 
 /**
@@ -4692,7 +4719,11 @@ export type PreferencesUpdate = {
      *
      * Kinds not listed stay as they are.
      */
-    items: Array<Preference>;
+    items?: Array<Preference>;
+    /**
+     * `immediate`: an e-mail per notice; `daily`: one digest a day at the digest hour (required notices still go at once). Unset: unchanged.
+     */
+    email_delivery?: EmailDelivery | null;
 };
 
 /**
@@ -5395,6 +5426,10 @@ export type ReviewSettingsRead = {
         [key: string]: number;
     };
     /**
+     * Review Due On
+     */
+    review_due_on: string | null;
+    /**
      * Assignment Seed
      */
     assignment_seed: number | null;
@@ -5425,6 +5460,12 @@ export type ReviewSettingsWrite = {
     shortlist_quota?: {
         [key: string]: number;
     } | null;
+    /**
+     * Review Due On
+     *
+     * Experts submit their scores by this day (Beijing time); they are reminded two working days before. Null clears it.
+     */
+    review_due_on?: string | null;
 };
 
 /**

@@ -11,7 +11,7 @@ import {
   notificationsReadNotification,
   notificationsUnreadCount,
 } from '@/api'
-import type { Kind, MailStatus, Preference, PreferenceRead } from '@/api'
+import type { EmailDelivery, Kind, MailRead, MailStatus, Preference, PreferenceRead } from '@/api'
 import '@/http/client'
 import { isApiError } from '@/http/problem'
 import { errorMessage, problemMessage } from '@/problems'
@@ -23,7 +23,9 @@ export const MAIL_PAGE_SIZE = 50
 /** How often the header badge asks for the unread count (and on window focus). */
 export const UNREAD_POLL_MS = 60_000
 
-export const MAIL_STATUSES: readonly MailStatus[] = ['pending', 'sent', 'failed']
+export const MAIL_STATUSES: readonly MailStatus[] = ['pending', 'held', 'sent', 'digested', 'failed']
+
+export const EMAIL_DELIVERIES: readonly EmailDelivery[] = ['immediate', 'daily']
 
 // A record so that the compiler flags a kind the API adds and this list misses.
 const KINDS: Record<Kind, true> = {
@@ -41,13 +43,14 @@ const KINDS: Record<Kind, true> = {
   correction_deadline_soon: true,
   correction_deadline_passed: true,
   district_check_overdue: true,
+  scoring_deadline_soon: true,
 }
 
 /** Every kind of notification the API knows. */
 export const NOTIFICATION_KINDS = Object.keys(KINDS) as Kind[]
 
-/** The message key of a kind's label. */
-export function kindLabelKey(kind: Kind): string {
+/** The message key of a kind's label (e-mails also have the daily digest). */
+export function kindLabelKey(kind: MailRead['kind']): string {
   return `notifications.kinds.${kind}`
 }
 
@@ -74,9 +77,10 @@ export function spaPath(link: string): string {
 }
 
 /** The tag colour of an e-mail's status. */
-export function mailStatusTagType(status: MailStatus): 'success' | 'danger' | 'warning' {
-  if (status === 'sent') return 'success'
+export function mailStatusTagType(status: MailStatus): 'success' | 'danger' | 'warning' | 'info' {
+  if (status === 'sent' || status === 'digested') return 'success'
   if (status === 'failed') return 'danger'
+  if (status === 'held') return 'info'
   return 'warning'
 }
 
@@ -168,8 +172,8 @@ export function usePreferences() {
 export function useSavePreferences() {
   const queryClient = useQueryClient()
   return useMutation({
-    mutationFn: async (items: Preference[]) =>
-      (await notificationsPutPreferences({ body: { items } })).data,
+    mutationFn: async (body: { items: Preference[]; email_delivery: EmailDelivery }) =>
+      (await notificationsPutPreferences({ body })).data,
     onSuccess: (data) => queryClient.setQueryData(queryKeys.notifications.preferences, data),
     meta: LOCAL_ERRORS,
   })

@@ -143,6 +143,8 @@ const zhCN = {
     reviewersHint: '1–15 人',
     cap: '每位专家在本批次最多评审的申报数',
     capHint: '1–200 份',
+    dueOn: '评分截止日期',
+    dueOnHint: '不早于申报截止日；截止前两个工作日提醒尚未评分的专家。可留空。',
     quota: '各领域拟认定名额',
     quotaIntro: '留空表示该领域不限名额。',
     save: '保存设置',
@@ -478,6 +480,8 @@ const en: typeof zhCN = {
     reviewersHint: '1–15 experts',
     cap: 'Most applications per expert in this batch',
     capHint: '1–200 applications',
+    dueOn: 'Scoring deadline',
+    dueOnHint: 'Not before the application window closes; experts yet to score are reminded two working days before. May be left empty.',
     quota: 'Shortlist quota per field',
     quotaIntro: 'Leave a field empty for no quota.',
     save: 'Save settings',
@@ -673,6 +677,7 @@ const en: typeof zhCN = {
 }
 
 const problemsZhCN = {
+  review_due_before_close: '评分截止日期不能早于申报截止日。',
   attestation_required: '请先签署本批次的回避与保密承诺。',
   no_expert_profile: '您的账号还没有专家资料，请联系联合办公室。',
   review_locked: '评分已提交并锁定，不能再修改。',
@@ -693,6 +698,7 @@ const problemsZhCN = {
 }
 
 const problemsEn: typeof problemsZhCN = {
+  review_due_before_close: 'The scoring deadline cannot come before the application window closes.',
   attestation_required: "Please sign the batch's conflict-of-interest and confidentiality statement first.",
   no_expert_profile: 'Your account has no expert profile yet; please contact the joint office.',
   review_locked: 'The scores are submitted and locked; they can no longer change.',

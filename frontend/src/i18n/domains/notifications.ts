@@ -29,6 +29,10 @@ const zhCN = {
     saved: '通知设置已保存',
     empty: '您的账号没有可设置的通知。',
     back: '返回通知',
+    delivery: '邮件接收方式',
+    deliveryImmediate: '每条通知即时发送',
+    deliveryDaily: '每天汇总发送一封摘要邮件',
+    deliveryHint: '摘要每天上午发送；法定通知（如退回补正、审查结果）始终即时发送。',
   },
   mail: {
     title: '邮件发送记录',
@@ -55,6 +59,8 @@ const zhCN = {
     pending: '待发送',
     sent: '已发送',
     failed: '失败',
+    held: '等待每日摘要',
+    digested: '已并入摘要',
   },
   kinds: {
     application_returned: '申报被退回补正',
@@ -71,6 +77,8 @@ const zhCN = {
     correction_deadline_soon: '补正即将截止',
     correction_deadline_passed: '补正已逾期',
     district_check_overdue: '区级初审逾期',
+    scoring_deadline_soon: '评审即将截止',
+    daily_digest: '每日摘要',
   },
 }
 
@@ -100,6 +108,11 @@ const en: typeof zhCN = {
     saved: 'Notification settings saved',
     empty: 'Your account has no notifications to set.',
     back: 'Back to notifications',
+    delivery: 'E-mail delivery',
+    deliveryImmediate: 'An e-mail for each notice, at once',
+    deliveryDaily: 'One digest e-mail a day',
+    deliveryHint:
+      'The digest goes out each morning; required notices (returns, decisions) are always sent at once.',
   },
   mail: {
     title: 'E-mail log',
@@ -126,6 +139,8 @@ const en: typeof zhCN = {
     pending: 'Pending',
     sent: 'Sent',
     failed: 'Failed',
+    held: 'Held for the digest',
+    digested: 'Sent in a digest',
   },
   kinds: {
     application_returned: 'Application returned for correction',
@@ -142,6 +157,8 @@ const en: typeof zhCN = {
     correction_deadline_soon: 'Correction deadline approaching',
     correction_deadline_passed: 'Correction deadline passed',
     district_check_overdue: 'District checks overdue',
+    scoring_deadline_soon: 'Scoring deadline approaching',
+    daily_digest: 'Daily digest',
   },
 }
 
