@@ -1,5 +1,5 @@
 """`firstset` command line: migrate, load-demo, generate-catalogue, create-admin, serve, worker,
-gc-files, rotate-signing-key, verify-certificate."""
+gc-files, rotate-signing-key, verify-certificate, export-openapi, config-docs."""
 
 from __future__ import annotations
 
@@ -133,6 +133,22 @@ def create_admin(
     typer.echo(f"admin created: {email} ({user_id})")
 
 
+def _refuse_unsafe_production() -> None:
+    """Checked here, before uvicorn starts: a worker process that fails its start-up is not
+    reported by uvicorn's supervisor as a failed exit, so this is where a bad production
+    configuration becomes a clear message and a non-zero status."""
+    from api.startup_checks import UnsafeProductionConfig, check_production
+
+    settings = get_settings()
+    if not settings.is_production:
+        return
+    try:
+        asyncio.run(_in_transaction(lambda session: check_production(settings, session)))
+    except UnsafeProductionConfig as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from exc
+
+
 @app.command()
 def serve(
     host: str = "127.0.0.1",
@@ -147,6 +163,7 @@ def serve(
     import uvicorn
 
     _database_url()
+    _refuse_unsafe_production()
     shared_counters = bool(get_settings().redis_url)
     if workers is None:
         workers = 2 if shared_counters else 1
@@ -177,6 +194,7 @@ def worker(
     from api.jobs.worker import run_worker
 
     _database_url()
+    _refuse_unsafe_production()
     asyncio.run(run_worker(once=once))
 
 
@@ -281,6 +299,30 @@ def export_openapi(
 ) -> None:
     """Write the OpenAPI document the frontend client is generated from."""
     output.write_text(openapi_document(), encoding="utf-8")
+    typer.echo(f"wrote {output}")
+
+
+@app.command("config-docs")
+def config_docs(
+    check: Annotated[
+        bool, typer.Option(help="Change nothing; exit 1 when the file is not up to date.")
+    ] = False,
+    output: Annotated[Path, typer.Option(help="Where the reference lives.")] = ROOT_DIR
+    / "docs"
+    / "configuration.md",
+) -> None:
+    """Write the configuration reference (every setting, from api/config.py)."""
+    from api.config_docs import render_configuration_reference
+
+    expected = render_configuration_reference()
+    if check:
+        current = output.read_text(encoding="utf-8") if output.is_file() else None
+        if current != expected:
+            typer.echo(f"{output} is out of date: run `firstset config-docs`", err=True)
+            raise typer.Exit(1)
+        typer.echo(f"{output} is up to date")
+        return
+    output.write_text(expected, encoding="utf-8")
     typer.echo(f"wrote {output}")
 
 

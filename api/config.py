@@ -25,14 +25,22 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore")
 
     environment: Environment = Field(
-        Environment.development, description="development, test or production."
+        Environment.development,
+        description="development, test or production. Production refuses to start with demo "
+        "secrets, debug logging, a loopback PUBLIC_BASE_URL or no usable signing key, and "
+        "never makes a signing key by itself.",
     )
     database_url: str | None = Field(
         None,
         description="PostgreSQL URL (postgresql://user@host:port/db). "
         "Unset: an embedded PostgreSQL is started with its data under var/.",
     )
-    var_dir: Path = Field(ROOT_DIR / "var", description="Where local state lives.")
+    var_dir: Path = Field(
+        ROOT_DIR / "var",
+        description="Local state: stored attachment files (files/), signing keys (keys/), "
+        "e-mail written without SMTP (mail/) and the embedded PostgreSQL (pgdata/). "
+        "Keep it on a persistent volume.",
+    )
     redis_url: str | None = Field(
         None, description="Redis URL for shared rate-limit counters; unset keeps them in memory."
     )
@@ -45,8 +53,13 @@ class Settings(BaseSettings):
     )
     db_statement_timeout_ms: int = Field(15_000, description="Per-statement timeout.")
 
-    session_cookie_name: str = "firstset_session"
-    csrf_cookie_name: str = "csrf_token"
+    session_cookie_name: str = Field(
+        "firstset_session", description="Name of the HttpOnly cookie holding the session token."
+    )
+    csrf_cookie_name: str = Field(
+        "csrf_token",
+        description="Name of the cookie whose value unsafe requests echo in X-CSRF-Token.",
+    )
     session_idle_timeout_minutes: int = Field(
         120, description="A session unused this long expires."
     )
@@ -69,7 +82,10 @@ class Settings(BaseSettings):
         default_factory=list,
         description="Addresses whose X-Forwarded-For is believed for the client IP.",
     )
-    log_level: str = Field("INFO", description="Root log level.")
+    log_level: str = Field(
+        "INFO",
+        description="Root log level (DEBUG, INFO, WARNING, ERROR); DEBUG is refused in production.",
+    )
     log_json: bool = Field(True, description="JSON logs (structlog); false for console output.")
     load_demo_in_production: bool = Field(
         False, description="Allow `firstset load-demo` when environment=production."

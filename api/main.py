@@ -39,6 +39,7 @@ from api.organizations.router import router as organizations_router
 from api.publicity.router import router as publicity_router
 from api.review.router import router as review_router
 from api.roadshows.router import router as roadshows_router
+from api.startup_checks import check_production
 from api.statistics.router import router as statistics_router
 from api.taxonomy.router import router as taxonomy_router
 from api.users.router import router as users_router
@@ -54,6 +55,12 @@ def operation_id(route: APIRoute) -> str:
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    settings: Settings = app.state.settings
+    if settings.is_production:
+        # `firstset serve` checks before it starts uvicorn; this covers any other way of
+        # running the app factory.
+        async with database.sessionmaker() as session:
+            await check_production(settings, session)
     yield
     await database.dispose()
 
@@ -143,6 +150,7 @@ def create_app(
         lifespan=lifespan,
         generate_unique_id_function=operation_id,
     )
+    app.state.settings = settings
     install_error_handlers(app)
     app.openapi = _problem_openapi(app)  # type: ignore[method-assign]
     app.add_middleware(RequestContextMiddleware, trusted_proxies=settings.trusted_proxies)
