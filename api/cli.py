@@ -1,5 +1,5 @@
 """`firstset` command line: migrate, load-demo, generate-catalogue, create-admin, serve, worker,
-gc-files, rotate-signing-key, verify-certificate, export-openapi, config-docs."""
+gc-files, backup, restore, rotate-signing-key, verify-certificate, export-openapi, config-docs."""
 
 from __future__ import annotations
 
@@ -237,6 +237,80 @@ def gc_files(
         )
     else:
         typer.echo(f"examined {report.examined} stored files, removed {report.removed} orphaned")
+
+
+@app.command()
+def backup(
+    output: Annotated[Path, typer.Argument(help="The archive to write (a tar file).")],
+    include_keys: Annotated[
+        bool,
+        typer.Option(help="Also archive the private signing keys (secrets: guard the file)."),
+    ] = False,
+) -> None:
+    """Write a backup: a dump of the database, the stored files and a manifest of checksums
+    and row counts, in one tar file. Private signing keys only with --include-keys."""
+    from api.awards.signing import key_dir
+    from api.ops.backup import BackupError, create_backup
+
+    if include_keys:
+        typer.echo(
+            "warning: the backup will hold private signing keys; whoever reads it can sign "
+            "certificates",
+            err=True,
+        )
+    try:
+        report = create_backup(
+            _database_url(),
+            output,
+            var_dir=get_settings().var_dir,
+            key_dir=key_dir(),
+            include_keys=include_keys,
+        )
+    except BackupError as exc:
+        typer.echo(f"backup failed: {exc}", err=True)
+        raise typer.Exit(exc.exit_code) from exc
+    for sha256 in report.damaged_files:
+        typer.echo(f"warning: stored file {sha256} does not match its name; left out", err=True)
+    typer.echo(
+        f"backup written to {report.path}: {len(report.tables)} tables, "
+        f"{sum(report.tables.values())} rows, {report.files} files, {report.keys} keys, "
+        f"{report.size_bytes} bytes"
+    )
+
+
+@app.command()
+def restore(
+    source: Annotated[Path, typer.Argument(help="An archive written by `firstset backup`.")],
+    force: Annotated[
+        bool, typer.Option(help="Drop everything in a non-empty database before restoring.")
+    ] = False,
+) -> None:
+    """Restore a backup into an empty database and the var directory, after checking every
+    checksum; then compare the row counts with the manifest (exit 1 when they differ)."""
+    from api.awards.signing import key_dir
+    from api.ops.backup import BackupError, restore_backup
+
+    if not source.is_file():
+        typer.echo(f"restore failed: no file {source}", err=True)
+        raise typer.Exit(2)
+    try:
+        report = restore_backup(
+            _database_url(), source, var_dir=get_settings().var_dir, key_dir=key_dir(), force=force
+        )
+    except BackupError as exc:
+        typer.echo(f"restore refused: {exc}", err=True)
+        raise typer.Exit(exc.exit_code) from exc
+    typer.echo(
+        f"restored the backup of {report.created_at} (revision {report.alembic_revision}): "
+        f"{len(report.tables)} tables, {sum(report.tables.values())} rows, "
+        f"{report.files_restored} files restored, {report.files_present} already present, "
+        f"{report.keys} keys"
+    )
+    for table, expected, actual in report.mismatches:
+        typer.echo(f"row count differs: {table}: backup {expected}, restored {actual}", err=True)
+    if not report.ok:
+        raise typer.Exit(1)
+    typer.echo("row counts match the manifest")
 
 
 @app.command("rotate-signing-key")

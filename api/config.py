@@ -52,6 +52,20 @@ class Settings(BaseSettings):
         2.0, description="Give up connecting to PostgreSQL after this many seconds."
     )
     db_statement_timeout_ms: int = Field(15_000, description="Per-statement timeout.")
+    catalogue_version_ttl_ms: int = Field(
+        1000,
+        ge=0,
+        le=1000,
+        description="How long an API process reuses the catalogue version it read (the key of "
+        "its cached catalogue pages): a change made through another process shows there at "
+        "most this long after it commits. 0 reads the version on every request.",
+    )
+    catalogue_cache_entries: int = Field(
+        1024,
+        ge=0,
+        description="Catalogue responses (list pages, facets, details) each API process keeps "
+        "in memory, least recently used first out; 0 turns the cache off.",
+    )
 
     session_cookie_name: str = Field(
         "firstset_session", description="Name of the HttpOnly cookie holding the session token."
@@ -133,6 +147,20 @@ class Settings(BaseSettings):
     )
     webhook_poll_s: float = Field(
         2.0, gt=0, description="How often the worker looks for new events and due deliveries."
+    )
+
+    job_stalled_after_s: float = Field(
+        60.0,
+        ge=3,
+        description="A background job whose worker has sent no heartbeat for this many seconds "
+        "(killed, or cut off from the database) is run again by another worker; heartbeats go "
+        "out three times as often.",
+    )
+    job_retention_hours: int = Field(
+        168,
+        ge=1,
+        description="Finished job rows of the queue are deleted this many hours after they "
+        "finished (the webhook delivery log keeps its own history).",
     )
 
     smtp_host: str | None = Field(

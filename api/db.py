@@ -10,7 +10,8 @@ from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy import event
+from sqlalchemy.engine import URL, ExceptionContext, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -37,6 +38,26 @@ def with_driver(url: str, driver: str = "asyncpg") -> URL:
     return parsed.set(drivername=f"postgresql+{driver}")
 
 
+# SQLSTATEs of a server that is shutting down, crashed or still starting, and the connection
+# exception class: the database is away, not the request wrong.
+_UNAVAILABLE_SQLSTATES = frozenset({"57P01", "57P02", "57P03"})
+
+
+def _server_unavailable(context: ExceptionContext) -> None:
+    """asyncpg's "the database system is starting up" reaches SQLAlchemy as a plain DBAPIError,
+    which would be answered 500 for as long as a restarting server takes to accept connections.
+    Marked as a disconnect, the pool drops the connection and the error is answered 503."""
+    error: BaseException | None = context.original_exception
+    while error is not None:
+        sqlstate = getattr(error, "sqlstate", None) or getattr(error, "pgcode", None)
+        if isinstance(sqlstate, str) and (
+            sqlstate in _UNAVAILABLE_SQLSTATES or sqlstate.startswith("08")
+        ):
+            context.is_disconnect = True
+            return
+        error = error.__cause__
+
+
 def build_engine(url: str, settings: Settings | None = None, **kwargs: object) -> AsyncEngine:
     settings = settings or get_settings()
     options: dict[str, object] = {
@@ -54,7 +75,9 @@ def build_engine(url: str, settings: Settings | None = None, **kwargs: object) -
         },
     }
     options.update(kwargs)
-    return create_async_engine(with_driver(url), **options)
+    engine = create_async_engine(with_driver(url), **options)
+    event.listen(engine.sync_engine, "handle_error", _server_unavailable)
+    return engine
 
 
 class Database:

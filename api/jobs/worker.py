@@ -35,6 +35,11 @@ QUEUE_SCHEMA = "procrastinate"
 QUEUE_POOL_SIZE = 4
 JOB_CONCURRENCY = 8
 SHUTDOWN_GRACE_SECONDS = 30.0
+BACKOFF_MIN_SECONDS = 0.5
+BACKOFF_MAX_SECONDS = 30.0
+# `--once` is a check: it gives a database that is restarting this long, then fails.
+ONCE_WAIT_SECONDS = 10.0
+PRUNE_SECONDS = 3600.0
 
 
 def queue_conninfo(url: str) -> str:
@@ -85,6 +90,22 @@ async def _database_ready() -> bool:
     return True
 
 
+async def _wait_for_database(stop: asyncio.Event, *, deadline: float | None = None) -> bool:
+    """True once the database answers; False when `stop` is set or `deadline` (a monotonic
+    time) passes first. Waits double between tries, up to `BACKOFF_MAX_SECONDS`."""
+    delay = BACKOFF_MIN_SECONDS
+    loop = asyncio.get_running_loop()
+    while not stop.is_set():
+        if await _database_ready():
+            return True
+        if deadline is not None and loop.time() + delay > deadline:
+            return False
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=delay)
+        delay = min(delay * 2, BACKOFF_MAX_SECONDS)
+    return False
+
+
 async def _step(name: str, step: Callable[[], Awaitable[object]]) -> None:
     try:
         await step()
@@ -107,6 +128,7 @@ def _worker_options(
     sessions: async_sessionmaker[AsyncSession], *, wait: bool = True
 ) -> WorkerOptions:
     """`wait=False` runs the jobs queued now and returns."""
+    stalled_after = get_settings().job_stalled_after_s
     return {
         "queues": [webhook_tasks.QUEUE],
         "concurrency": JOB_CONCURRENCY,
@@ -114,10 +136,42 @@ def _worker_options(
         "install_signal_handlers": False,
         "additional_context": {webhook_tasks.SESSIONS: sessions},
         "shutdown_graceful_timeout": SHUTDOWN_GRACE_SECONDS,
+        "update_heartbeat_interval": stalled_after / 3,
+        "stalled_worker_timeout": stalled_after,
     }
 
 
+async def recover_stalled_jobs(queue: procrastinate.App) -> int:
+    """Runs again the jobs of workers that stopped sending heartbeats (killed mid-job, say).
+    Such a job stays `doing` and keeps its lock, and the lock would hold back the job that the
+    delivery's expired lease queues again; retried, it runs at once. The number retried."""
+    stalled = list(
+        await queue.job_manager.get_stalled_jobs(
+            queue=webhook_tasks.QUEUE,
+            seconds_since_heartbeat=get_settings().job_stalled_after_s,
+        )
+    )
+    for job in stalled:
+        await queue.job_manager.retry_job(job)
+    if stalled:
+        log.warning("stalled_jobs_retried", count=len(stalled), ids=[job.id for job in stalled])
+    return len(stalled)
+
+
+async def prune_finished_jobs(queue: procrastinate.App) -> None:
+    """Deletes job rows finished longer ago than the retention: each delivery, notification
+    and award keeps its own record, and the queue's tables would otherwise only grow."""
+    await queue.job_manager.delete_old_jobs(
+        nb_hours=get_settings().job_retention_hours,
+        include_failed=True,
+        include_cancelled=True,
+        include_aborted=True,
+    )
+
+
 async def run_worker(*, once: bool = False) -> None:
+    """Runs until SIGINT/SIGTERM. A database that goes away is waited for, with growing pauses,
+    never a reason to exit; `once` does one round and exits 1 if the database stays away."""
     settings = get_settings()
     configure_logging(settings.log_level, settings.log_json)
     stop = asyncio.Event()
@@ -126,6 +180,49 @@ async def run_worker(*, once: bool = False) -> None:
         loop.add_signal_handler(sig, stop.set)
     log.info("worker_started")
     sessions: async_sessionmaker[AsyncSession] = database.sessionmaker
+    try:
+        if once:
+            if not await _wait_for_database(stop, deadline=loop.time() + ONCE_WAIT_SECONDS):
+                log.error("worker_database_unavailable_giving_up", waited_s=ONCE_WAIT_SECONDS)
+                raise SystemExit(1)
+            await _run_once(sessions)
+            return
+        delay = BACKOFF_MIN_SECONDS
+        while not stop.is_set():
+            if not await _wait_for_database(stop):
+                break
+            started = loop.time()
+            try:
+                await _serve(sessions, stop)
+            except Exception:  # the queue lost its database; open it again once it is back
+                log.exception("worker_queue_failed")
+            if stop.is_set():
+                break
+            # A queue that failed right after opening backs off further each time.
+            delay = BACKOFF_MIN_SECONDS if loop.time() - started > BACKOFF_MAX_SECONDS else delay
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=delay)
+            delay = min(delay * 2, BACKOFF_MAX_SECONDS)
+    finally:
+        await database.dispose()
+        log.info("worker_stopped")
+
+
+async def _run_once(sessions: async_sessionmaker[AsyncSession]) -> None:
+    queue = job_app()
+    async with queue.open_async():
+        await _step("awards", _issue_awards)
+        await _step("webhooks", lambda: webhook_tasks.poll(queue, sessions))
+        await _step("notifications", lambda: notifications.run_once(sessions))
+        await _step("stalled jobs", lambda: recover_stalled_jobs(queue))
+        # Runs what is queued now, then returns.
+        await queue.run_worker_async(**_worker_options(sessions, wait=False))
+
+
+async def _serve(sessions: async_sessionmaker[AsyncSession], stop: asyncio.Event) -> None:
+    """Opens the queue and runs the job runner beside the poll loops until `stop`, or until
+    the job runner ends (its database connection failed, typically), which it raises."""
+    settings = get_settings()
     queue = job_app()
 
     async def poll_webhooks() -> None:
@@ -136,32 +233,42 @@ async def run_worker(*, once: bool = False) -> None:
         # server that hangs holds up only this step (each attempt has its own timeout).
         await notifications.run_once(sessions)
 
-    try:
-        async with queue.open_async():
-            if once:
-                if await _database_ready():
-                    await _step("awards", _issue_awards)
-                    await _step("webhooks", poll_webhooks)
-                    await _step("notifications", notify)
-                    # Runs what is queued now, then returns.
-                    await queue.run_worker_async(**_worker_options(sessions, wait=False))
-                return
-            jobs = asyncio.create_task(queue.run_worker_async(**_worker_options(sessions)))
-            # A job runner that dies ends the process, for its supervisor to restart it.
-            jobs.add_done_callback(lambda _: stop.set())
-            try:
-                async with asyncio.TaskGroup() as group:
-                    group.create_task(_every("awards", POLL_SECONDS, _issue_awards, stop))
-                    group.create_task(
-                        _every("webhooks", settings.webhook_poll_s, poll_webhooks, stop)
+    async with queue.open_async():
+        jobs = asyncio.create_task(queue.run_worker_async(**_worker_options(sessions)))
+        round_over = asyncio.Event()
+        jobs.add_done_callback(lambda _: round_over.set())
+
+        async def relay_stop() -> None:
+            await stop.wait()
+            round_over.set()
+
+        relay = asyncio.create_task(relay_stop())
+        try:
+            async with asyncio.TaskGroup() as group:
+                group.create_task(_every("awards", POLL_SECONDS, _issue_awards, round_over))
+                group.create_task(
+                    _every("webhooks", settings.webhook_poll_s, poll_webhooks, round_over)
+                )
+                group.create_task(_every("notifications", settings.mail_poll_s, notify, round_over))
+                group.create_task(
+                    _every(
+                        "stalled jobs",
+                        settings.job_stalled_after_s / 2,
+                        lambda: recover_stalled_jobs(queue),
+                        round_over,
                     )
-                    group.create_task(_every("notifications", settings.mail_poll_s, notify, stop))
-            finally:
-                # Cancelling procrastinate's worker stops it gracefully: running jobs finish
-                # (up to the grace period) before it returns.
-                jobs.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await jobs
-    finally:
-        await database.dispose()
-        log.info("worker_stopped")
+                )
+                group.create_task(
+                    _every(
+                        "prune jobs", PRUNE_SECONDS, lambda: prune_finished_jobs(queue), round_over
+                    )
+                )
+        finally:
+            relay.cancel()
+            # Cancelling procrastinate's worker stops it gracefully: running jobs finish
+            # (up to the grace period) before it returns.
+            jobs.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await jobs
+        if jobs.done() and not jobs.cancelled() and (error := jobs.exception()) is not None:
+            raise error
