@@ -16,6 +16,7 @@ from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.request_context import current_request_id
+from api.routing import allowed_methods
 
 log = structlog.get_logger(__name__)
 
@@ -222,9 +223,12 @@ def install_error_handlers(app: FastAPI) -> None:
         detail = exc.detail if isinstance(exc.detail, str) else title
         if status == 404 and detail == "Not Found":
             detail = f"No resource at {request.url.path}."
+        headers = dict(exc.headers or {})
         if status == 405:
             detail = f"{request.method} is not allowed on {request.url.path}."
-        return problem_response(status, code, title, detail, headers=dict(exc.headers or {}))
+            if allowed := allowed_methods(request.app, request.url.path):
+                headers["Allow"] = ", ".join(allowed)
+        return problem_response(status, code, title, detail, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -7,9 +7,11 @@ from pathlib import Path
 from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Scope
 
 from api.errors import NotFound
+from api.routing import SPA_ROUTE_NAME, allowed_methods
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 
@@ -30,9 +32,12 @@ def mount_frontend(app: FastAPI, dist: Path) -> None:
     if assets.is_dir():
         app.mount("/assets", _ImmutableStaticFiles(directory=assets), name="assets")
 
-    @app.get("/{path:path}", include_in_schema=False)
+    @app.get("/{path:path}", include_in_schema=False, name=SPA_ROUTE_NAME)
     async def spa(path: str, request: Request) -> Response:
         if path == "api" or path.startswith("api/"):
+            # A GET on an API path that takes other methods is a wrong method, not a missing page.
+            if allowed := allowed_methods(request.app, request.url.path):
+                raise StarletteHTTPException(405, headers={"Allow": ", ".join(allowed)})
             raise NotFound(f"No resource at {request.url.path}.")
         index = dist / "index.html"
         if not index.is_file():

@@ -107,6 +107,39 @@ def _local_redoc_bundle() -> bytes:
     )
 
 
+FORM_MEDIA_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
+
+
+def _forms_without_null(schema: dict[str, Any]) -> None:
+    """A form field is text or absent: it cannot carry JSON's null, which pydantic's optional
+    fields document. Left in, it invites clients to send the text "null"."""
+    components = schema.get("components", {}).get("schemas", {})
+    for operations in schema.get("paths", {}).values():
+        for operation in operations.values():
+            content = operation.get("requestBody", {}).get("content", {})
+            for media_type in FORM_MEDIA_TYPES:
+                ref = content.get(media_type, {}).get("schema", {}).get("$ref", "")
+                properties = components.get(ref.rsplit("/", 1)[-1], {}).get("properties", {})
+                for name, field in properties.items():
+                    branches = [b for b in field.get("anyOf", []) if b.get("type") != "null"]
+                    if "anyOf" in field and len(branches) < len(field["anyOf"]):
+                        rest = {k: v for k, v in field.items() if k != "anyOf"}
+                        properties[name] = (
+                            {**branches[0], **rest}
+                            if len(branches) == 1
+                            else {"anyOf": branches, **rest}
+                        )
+
+
+# Error answers documented in a shape of their own (OAuth's token errors, RFC 6749 §5.2).
+OWN_ERROR_SCHEMAS = frozenset({"#/components/schemas/OAuthError"})
+
+
+def _own_error_shape(response: dict[str, Any]) -> bool:
+    schema = response.get("content", {}).get("application/json", {}).get("schema", {})
+    return schema.get("$ref") in OWN_ERROR_SCHEMAS
+
+
 def _problem_openapi(app: FastAPI) -> Callable[[], dict[str, Any]]:
     """Document every 4xx/5xx as problem+json (FastAPI's default 422 shape is never sent)."""
     generate = app.openapi
@@ -118,10 +151,17 @@ def _problem_openapi(app: FastAPI) -> Callable[[], dict[str, Any]]:
         problem = {"schema": {"$ref": "#/components/schemas/Problem"}}
         for operations in schema.get("paths", {}).values():
             for operation in operations.values():
+                if "requestBody" in operation:
+                    # A body that is not the declared media type at all (bytes that do not decode
+                    # or parse) is refused before validation.
+                    operation.setdefault("responses", {}).setdefault(
+                        "400", {"description": "The request body could not be read."}
+                    )
                 for status, response in operation.get("responses", {}).items():
-                    if status[0] in "45":
+                    if status[0] in "45" and not _own_error_shape(response):
                         response["content"] = {PROBLEM_MEDIA_TYPE: problem}
         schemas = schema.setdefault("components", {}).setdefault("schemas", {})
+        _forms_without_null(schema)
         schemas.setdefault(
             "Problem", Problem.model_json_schema(ref_template="#/components/schemas/{model}")
         )

@@ -35,6 +35,26 @@ async def test_method_not_allowed(client: httpx.AsyncClient) -> None:
     assert "GET" in response.headers["allow"]
 
 
+@pytest.mark.parametrize(
+    ("method", "path", "allowed"),
+    [
+        # Allow lists every method of the path, not just those of the first route matched.
+        ("OPTIONS", "/api/v1/agency/clients", "GET, POST"),
+        # A GET on a POST-only API path: a wrong method, not a missing page of the SPA.
+        ("GET", "/api/v1/auth/login", "POST"),
+        # A static segment beside a path parameter: the parameter's route does not claim it.
+        ("GET", "/api/v1/awards/issue", "POST"),
+        ("PUT", "/api/v1/experts/me/conflicts", "POST"),
+    ],
+)
+async def test_method_not_allowed_lists_every_method_of_the_path(
+    client: httpx.AsyncClient, method: str, path: str, allowed: str
+) -> None:
+    response = await client.request(method, path)
+    assert_problem(response, 405, "method_not_allowed")
+    assert response.headers["allow"] == allowed
+
+
 async def test_malformed_json(client: httpx.AsyncClient) -> None:
     response = await client.post(
         "/api/v1/auth/login", content=b'{"email": ', headers={"content-type": "application/json"}

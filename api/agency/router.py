@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 import uuid
 from datetime import timedelta
 from typing import Annotated
@@ -20,6 +21,7 @@ from api.agency.schemas import (
     AgencyClientUpdate,
     AgencyClientWithSecret,
     ClientSecretRead,
+    OAuthError,
     SecretRotate,
     TokenResponse,
 )
@@ -41,9 +43,12 @@ client's scopes). Authenticate with HTTP Basic (`client_id:client_secret`) or wi
 `client_id` and `client_secret` in the body, not both.
 
 Errors follow RFC 6749 §5.2, not problem+json: a JSON body `{"error", "error_description"}`
-with 400 (`invalid_request`, `invalid_client`, `invalid_scope`, `unsupported_grant_type`), or
-401 with `WWW-Authenticate: Basic` when the Basic credentials were wrong or none were sent."""
+with 400 (`invalid_request`, `invalid_scope`, `unsupported_grant_type`), or 401 with
+`WWW-Authenticate: Basic` and `invalid_client` when the client could not be authenticated
+(credentials wrong or missing, in the header or the body)."""
 
+_SCOPE = "(" + "|".join(re.escape(scope.value) for scope in Scope) + ")"
+SCOPE_LIST_PATTERN = f"^{_SCOPE}( {_SCOPE})*$"
 GRANT_FORM = {
     "requestBody": {
         "required": True,
@@ -54,9 +59,18 @@ GRANT_FORM = {
                     "required": ["grant_type"],
                     "properties": {
                         "grant_type": {"type": "string", "enum": ["client_credentials"]},
-                        "scope": {"type": "string"},
-                        "client_id": {"type": "string"},
-                        "client_secret": {"type": "string"},
+                        "scope": {
+                            "type": "string",
+                            "description": "Space-separated scopes the client holds.",
+                            "pattern": SCOPE_LIST_PATTERN,
+                        },
+                        "client_id": {"type": "string", "minLength": 1},
+                        "client_secret": {"type": "string", "minLength": 1},
+                    },
+                    # Credentials in the body come as a pair (or as HTTP Basic instead).
+                    "dependentRequired": {
+                        "client_id": ["client_secret"],
+                        "client_secret": ["client_id"],
                     },
                 }
             }
@@ -67,11 +81,14 @@ GRANT_FORM = {
 
 def _oauth_error(error: service.OAuthError) -> JSONResponse:
     headers = dict(NO_STORE)
-    if error.challenge:
+    # RFC 6749 §5.2 allows 401 for any failed client authentication (and demands it for Basic);
+    # answering every one alike tells a caller nothing about how it tried.
+    unauthenticated = error.challenge or error.error == "invalid_client"
+    if unauthenticated:
         headers["WWW-Authenticate"] = 'Basic realm="FirstSet", charset="UTF-8"'
     return JSONResponse(
         {"error": error.error, "error_description": error.description},
-        status_code=401 if error.challenge else 400,
+        status_code=401 if unauthenticated else 400,
         headers=headers,
     )
 
@@ -99,6 +116,10 @@ def _basic_credentials(header: str) -> tuple[str, str] | None:
     summary="Get an agency bearer token (OAuth2 client credentials)",
     description=GRANT_DESCRIPTION,
     openapi_extra=GRANT_FORM,
+    responses={
+        400: {"model": OAuthError, "description": "RFC 6749 §5.2 error (invalid_request, …)."},
+        401: {"model": OAuthError, "description": "Client authentication failed (invalid_client)."},
+    },
 )
 async def issue_token(request: Request, session: SessionDep) -> Response:
     try:

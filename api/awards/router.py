@@ -194,7 +194,7 @@ async def issue_awards(
 
 
 @router.get(
-    "/awards/{award_id}",
+    "/awards/{award_id:uuid}",
     response_model=AwardRead,
     responses=problem_responses(401, 403, 404, 422),
     summary="An award with its certificate payload, signature and revocation (admin)",
@@ -207,7 +207,7 @@ async def get_award(
 
 
 @router.post(
-    "/awards/{award_id}/revoke",
+    "/awards/{award_id:uuid}/revoke",
     response_model=AwardRead,
     responses=problem_responses(401, 403, 404, 409, 422),
     summary="Revoke a certificate with a reason; it shows as revoked everywhere (admin)",

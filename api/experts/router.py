@@ -134,7 +134,7 @@ async def declare_own_conflict(
 
 
 @router.get(
-    "/experts/{user_id}",
+    "/experts/{user_id:uuid}",
     response_model=ExpertDetail,
     responses=READ,
     summary="Read an expert's profile and conflicts (admin)",
@@ -150,7 +150,7 @@ async def read_expert(
 
 
 @router.put(
-    "/experts/{user_id}",
+    "/experts/{user_id:uuid}",
     response_model=ExpertDetail,
     responses=problem_responses(401, 403, 404, 422),
     summary="Create or replace the profile of a user with the expert role (admin)",
@@ -171,7 +171,7 @@ async def put_expert(
 
 
 @router.get(
-    "/experts/{user_id}/conflicts",
+    "/experts/{user_id:uuid}/conflicts",
     response_model=list[ConflictRead],
     responses=READ,
     summary="An expert's declared conflicts (admin)",
@@ -193,7 +193,7 @@ async def _conflict_created(
 
 
 @router.post(
-    "/experts/{user_id}/conflicts",
+    "/experts/{user_id:uuid}/conflicts",
     response_model=ConflictDeclared,
     status_code=status.HTTP_201_CREATED,
     responses=WRITE,
@@ -206,7 +206,7 @@ async def add_conflict(
 
 
 @router.delete(
-    "/experts/{user_id}/conflicts/{conflict_id}",
+    "/experts/{user_id:uuid}/conflicts/{conflict_id}",
     status_code=status.HTTP_204_NO_CONTENT,
     response_class=Response,
     responses=problem_responses(401, 403, 404, 422),

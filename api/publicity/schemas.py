@@ -5,7 +5,8 @@ from datetime import date, datetime
 from typing import Annotated
 
 from fastapi import UploadFile
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, field_validator
+from pydantic_core import PydanticCustomError
 
 from api.models import ApplicationStatus, ObjectionStatus
 from api.taxonomy.schemas import Term
@@ -76,6 +77,18 @@ class ObjectionCreate(BaseModel):
     objector_organization: str | None = Field(None, max_length=200)
     statement: Statement
     evidence: UploadFile | None = Field(None, description="A PDF, judged by its content.")
+
+    @field_validator("evidence", mode="before")
+    @classmethod
+    def _evidence_is_a_file(cls, value: object) -> object:
+        # A form may send a plain text part under the file's name: empty means no file.
+        if isinstance(value, str):
+            if value == "":
+                return None
+            raise PydanticCustomError(
+                "evidence_not_a_file", "The evidence must be uploaded as a file (a PDF)."
+            )
+        return value
 
 
 class ObjectionFiled(BaseModel):

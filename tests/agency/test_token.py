@@ -102,8 +102,9 @@ class TestErrors:
         response = await client.post(
             TOKEN, data={**GRANT, "client_id": agency.client_id, "client_secret": "wrong"}
         )
-        assert_oauth_error(response, 400, "invalid_client")
-        assert "www-authenticate" not in response.headers
+        # Body credentials too: every failed client authentication is a 401 with a challenge.
+        assert_oauth_error(response, 401, "invalid_client")
+        assert response.headers["www-authenticate"].startswith("Basic")
 
     async def test_unknown_client(self, db: AsyncSession, client: httpx.AsyncClient) -> None:
         response = await client.post(TOKEN, data=GRANT, headers=basic("nobody", "x"))
@@ -148,7 +149,7 @@ class TestErrors:
     async def test_network_not_allowed(self, db: AsyncSession, client: httpx.AsyncClient) -> None:
         agency, secret = await make_client(db, networks=["10.0.0.0/8"])
         response = await client.post(TOKEN, data=GRANT, headers=basic(agency.client_id, secret))
-        assert_oauth_error(response, 400, "invalid_client")
+        assert_oauth_error(response, 401, "invalid_client")
         token = await make_token(db, agency)
         used = await client.get("/api/v1/catalogue/products", headers=bearer(token))
         assert used.status_code == 403

@@ -152,6 +152,31 @@ class TestFiling:
         assert row.objector_phone is None
         assert row.evidence_sha256 is None
 
+    async def test_evidence_sent_as_text_is_refused_and_an_empty_one_ignored(
+        self, db: AsyncSession, client: httpx.AsyncClient
+    ) -> None:
+        """The attack: a text part under the file's name (the literal "null", say)."""
+        p = await make_publicity(db)
+
+        async def with_text_evidence(text: bytes) -> httpx.Response:
+            # No filename: a plain text part of the multipart form.
+            return await client.post(
+                f"/api/v1/publicity/{p.batch.id}/objections",
+                data=form(p),
+                files={"evidence": (None, text)},
+            )
+
+        body = assert_problem(await with_text_evidence(b"null"), 422, "validation_error")
+        assert [(e["field"], e["code"]) for e in body["errors"]] == [
+            ("evidence", "evidence_not_a_file")
+        ]
+        assert await objections_of(db, p) == 0
+        empty = await with_text_evidence(b"")
+        assert empty.status_code == 201, empty.text
+        row = await db.get(Objection, uuid.UUID(empty.json()["id"]))
+        assert row is not None
+        assert row.evidence_sha256 is None
+
     async def test_logged_in_callers_file_as_the_public_do(
         self, db: AsyncSession, client: httpx.AsyncClient
     ) -> None:

@@ -3652,6 +3652,22 @@ export type NotificationRead = {
 };
 
 /**
+ * OAuthError
+ *
+ * RFC 6749 §5.2 error body.
+ */
+export type OAuthError = {
+    /**
+     * Error
+     */
+    error: string;
+    /**
+     * Error Description
+     */
+    error_description?: string | null;
+};
+
+/**
  * ObjectedApplication
  */
 export type ObjectedApplication = {
@@ -3736,15 +3752,15 @@ export type ObjectionCreate = {
      *
      * Digits, spaces and dashes, optionally after a leading +.
      */
-    objector_phone?: string | null;
+    objector_phone?: string;
     /**
      * Objector Email
      */
-    objector_email?: string | null;
+    objector_email?: string;
     /**
      * Objector Organization
      */
-    objector_organization?: string | null;
+    objector_organization?: string;
     /**
      * Statement
      */
@@ -3754,7 +3770,7 @@ export type ObjectionCreate = {
      *
      * A PDF, judged by its content.
      */
-    evidence?: Blob | File | null;
+    evidence?: Blob | File;
 };
 
 /**
@@ -6450,6 +6466,10 @@ export type AuthLoginData = {
 
 export type AuthLoginErrors = {
     /**
+     * The request body could not be read.
+     */
+    400: Problem;
+    /**
      * Unauthorized
      */
     401: Problem;
@@ -6482,6 +6502,10 @@ export type AuthRegisterData = {
 };
 
 export type AuthRegisterErrors = {
+    /**
+     * The request body could not be read.
+     */
+    400: Problem;
     /**
      * Conflict
      */
@@ -6624,6 +6648,10 @@ export type UsersCreateUserData = {
 
 export type UsersCreateUserErrors = {
     /**
+     * The request body could not be read.
+     */
+    400: Problem;
+    /**
      * Unauthorized
      */
     401: Problem;
@@ -6710,6 +6738,10 @@ export type UsersSetRolesData = {
 };
 
 export type UsersSetRolesErrors = {
+    /**
+     * The request body could not be read.
+     */
+    400: Problem;
     /**
      * Unauthorized
      */
@@ -6887,6 +6919,10 @@ export type OrganizationsCreateOrganizationData = {
 };
 
 export type OrganizationsCreateOrganizationErrors = {
+    /**
+     * The request body could not be read.
+     */
+    400: Problem;
     /**
      * Unauthorized
      */
@@ -7113,6 +7149,10 @@ export type BatchesCreateBatchData = {
 
 export type BatchesCreateBatchErrors = {
     /**
+     * The request body could not be read.
+     */
+    400: Problem;
+    /**
      * Unauthorized
      */
     401: Problem;
@@ -7184,6 +7224,10 @@ export type BatchesUpdateBatchData = {
 };
 
 export type BatchesUpdateBatchErrors = {
+    /**
+     * The request body could not be read.
+     */
+    400: Problem;
     /**
      * Unauthorized
      */
@@ -7335,6 +7379,10 @@ export type ApplicationsCreateApplicationData = {
 
 export type ApplicationsCreateApplicationErrors = {
     /**
+     * The request body could not be read.
+     */
+    400: Problem;
+    /**
      * Unauthorized
      */
     401: Problem;
@@ -7424,6 +7472,10 @@ export type ApplicationsUpdateApplicationData = {
 };
 
 export type ApplicationsUpdateApplicationErrors = {
+    /**
+     * The request body could not be read.
+     */
+    400: Problem;
     /**
      * Unauthorized
      */
@@ -7695,6 +7747,10 @@ export type ApplicationsDistrictRecommendData = {
 
 export type ApplicationsDistrictRecommendErrors = {
     /**
+     * The request body could not be read.
+     */
+    400: Problem;
+    /**
      * Unauthorized
      */
     401: Problem;
@@ -7740,6 +7796,10 @@ export type ApplicationsDistrictReturnData = {
 };
 
 export type ApplicationsDistrictReturnErrors = {
+    /**
+     * The request body could not be read.
+     */
+    400: Problem;
     /**
      * Unauthorized
      */
@@ -7787,6 +7847,10 @@ export type ApplicationsDistrictRejectData = {
 
 export type ApplicationsDistrictRejectErrors = {
     /**
+     * The request body could not be read.
+     */
+    400: Problem;
+    /**
      * Unauthorized
      */
     401: Problem;
@@ -7832,6 +7896,10 @@ export type ApplicationsFormalAcceptData = {
 };
 
 export type ApplicationsFormalAcceptErrors = {
+    /**
+     * The request body could not be read.
+     */
+    400: Problem;
     /**
      * Unauthorized
      */
@@ -7879,6 +7947,10 @@ export type ApplicationsFormalReturnData = {
 
 export type ApplicationsFormalReturnErrors = {
     /**
+     * The request body could not be read.
+     */
+    400: Problem;
+    /**
      * Unauthorized
      */
     401: Problem;
@@ -7924,6 +7996,10 @@ export type ApplicationsFormalRejectData = {
 };
 
 export type ApplicationsFormalRejectErrors = {
+    /**
+     * The request body could not be read.
+     */
+    400: Problem;
     /**
      * Unauthorized
      */
@@ -8019,6 +8095,10 @@ export type AttachmentsUploadAttachmentData = {
 };
 
 export type AttachmentsUploadAttachmentErrors = {
+    /**
+     * The request body could not be read.
+     */
+    400: Problem;
     /**
      * Unauthorized
      */
@@ -8311,6 +8391,10 @@ export type CalendarReplaceYearData = {
 
 export type CalendarReplaceYearErrors = {
     /**
+     * The request body could not be read.
+     */
+    400: Problem;
+    /**
      * Unauthorized
      */
     401: Problem;
@@ -8441,6 +8525,10 @@ export type ExpertsDeclareOwnConflictData = {
 
 export type ExpertsDeclareOwnConflictErrors = {
     /**
+     * The request body could not be read.
+     */
+    400: Problem;
+    /**
      * Unauthorized
      */
     401: Problem;
@@ -8529,6 +8617,10 @@ export type ExpertsPutExpertData = {
 
 export type ExpertsPutExpertErrors = {
     /**
+     * The request body could not be read.
+     */
+    400: Problem;
+    /**
      * Unauthorized
      */
     401: Problem;
@@ -8614,6 +8706,10 @@ export type ExpertsAddConflictData = {
 };
 
 export type ExpertsAddConflictErrors = {
+    /**
+     * The request body could not be read.
+     */
+    400: Problem;
     /**
      * Unauthorized
      */
@@ -8776,6 +8872,10 @@ export type ExpertsPutAvailabilityData = {
 
 export type ExpertsPutAvailabilityErrors = {
     /**
+     * The request body could not be read.
+     */
+    400: Problem;
+    /**
      * Unauthorized
      */
     401: Problem;
@@ -8864,6 +8964,10 @@ export type ExpertsPutReviewSettingsData = {
 
 export type ExpertsPutReviewSettingsErrors = {
     /**
+     * The request body could not be read.
+     */
+    400: Problem;
+    /**
      * Unauthorized
      */
     401: Problem;
@@ -8951,6 +9055,10 @@ export type ExpertsPutRubricData = {
 };
 
 export type ExpertsPutRubricErrors = {
+    /**
+     * The request body could not be read.
+     */
+    400: Problem;
     /**
      * Unauthorized
      */
@@ -9129,6 +9237,10 @@ export type ExpertsRunDrawData = {
 };
 
 export type ExpertsRunDrawErrors = {
+    /**
+     * The request body could not be read.
+     */
+    400: Problem;
     /**
      * Unauthorized
      */
@@ -9325,6 +9437,10 @@ export type ExpertsAddAssignmentData = {
 
 export type ExpertsAddAssignmentErrors = {
     /**
+     * The request body could not be read.
+     */
+    400: Problem;
+    /**
      * Unauthorized
      */
     401: Problem;
@@ -9370,6 +9486,10 @@ export type ExpertsRemoveAssignmentData = {
 };
 
 export type ExpertsRemoveAssignmentErrors = {
+    /**
+     * The request body could not be read.
+     */
+    400: Problem;
     /**
      * Unauthorized
      */
@@ -9471,6 +9591,10 @@ export type ExpertsDeclareConflictData = {
 
 export type ExpertsDeclareConflictErrors = {
     /**
+     * The request body could not be read.
+     */
+    400: Problem;
+    /**
      * Unauthorized
      */
     401: Problem;
@@ -9564,6 +9688,10 @@ export type ReviewSaveOwnReviewData = {
 };
 
 export type ReviewSaveOwnReviewErrors = {
+    /**
+     * The request body could not be read.
+     */
+    400: Problem;
     /**
      * Unauthorized
      */
@@ -9734,6 +9862,10 @@ export type ReviewReopenReviewData = {
 
 export type ReviewReopenReviewErrors = {
     /**
+     * The request body could not be read.
+     */
+    400: Problem;
+    /**
      * Unauthorized
      */
     401: Problem;
@@ -9779,6 +9911,10 @@ export type ReviewWaiveReviewData = {
 };
 
 export type ReviewWaiveReviewErrors = {
+    /**
+     * The request body could not be read.
+     */
+    400: Problem;
     /**
      * Unauthorized
      */
@@ -9981,6 +10117,10 @@ export type ReviewShortlistData = {
 
 export type ReviewShortlistErrors = {
     /**
+     * The request body could not be read.
+     */
+    400: Problem;
+    /**
      * Unauthorized
      */
     401: Problem;
@@ -10026,6 +10166,10 @@ export type ReviewNotSelectData = {
 };
 
 export type ReviewNotSelectErrors = {
+    /**
+     * The request body could not be read.
+     */
+    400: Problem;
     /**
      * Unauthorized
      */
@@ -10122,6 +10266,10 @@ export type PublicityFileObjectionData = {
 };
 
 export type PublicityFileObjectionErrors = {
+    /**
+     * The request body could not be read.
+     */
+    400: Problem;
     /**
      * Not Found
      */
@@ -10357,6 +10505,10 @@ export type PublicityUpholdObjectionData = {
 
 export type PublicityUpholdObjectionErrors = {
     /**
+     * The request body could not be read.
+     */
+    400: Problem;
+    /**
      * Unauthorized
      */
     401: Problem;
@@ -10402,6 +10554,10 @@ export type PublicityDismissObjectionData = {
 };
 
 export type PublicityDismissObjectionErrors = {
+    /**
+     * The request body could not be read.
+     */
+    400: Problem;
     /**
      * Unauthorized
      */
@@ -10665,6 +10821,10 @@ export type AwardsRevokeAwardData = {
 };
 
 export type AwardsRevokeAwardErrors = {
+    /**
+     * The request body could not be read.
+     */
+    400: Problem;
     /**
      * Unauthorized
      */
@@ -11309,6 +11469,10 @@ export type RoadshowsCreateRoadshowData = {
 
 export type RoadshowsCreateRoadshowErrors = {
     /**
+     * The request body could not be read.
+     */
+    400: Problem;
+    /**
      * Unauthorized
      */
     401: Problem;
@@ -11446,6 +11610,10 @@ export type RoadshowsUpdateRoadshowData = {
 };
 
 export type RoadshowsUpdateRoadshowErrors = {
+    /**
+     * The request body could not be read.
+     */
+    400: Problem;
     /**
      * Unauthorized
      */
@@ -11666,6 +11834,10 @@ export type RoadshowsAddSlotData = {
 
 export type RoadshowsAddSlotErrors = {
     /**
+     * The request body could not be read.
+     */
+    400: Problem;
+    /**
      * Unauthorized
      */
     401: Problem;
@@ -11798,6 +11970,10 @@ export type RoadshowsUpdateSlotData = {
 
 export type RoadshowsUpdateSlotErrors = {
     /**
+     * The request body could not be read.
+     */
+    400: Problem;
+    /**
      * Unauthorized
      */
     401: Problem;
@@ -11863,6 +12039,10 @@ export type RoadshowsMoveSlotData = {
 };
 
 export type RoadshowsMoveSlotErrors = {
+    /**
+     * The request body could not be read.
+     */
+    400: Problem;
     /**
      * Unauthorized
      */
@@ -12006,6 +12186,10 @@ export type FollowUpCreateProjectData = {
 
 export type FollowUpCreateProjectErrors = {
     /**
+     * The request body could not be read.
+     */
+    400: Problem;
+    /**
      * Unauthorized
      */
     401: Problem;
@@ -12118,6 +12302,10 @@ export type FollowUpUpdateProjectData = {
 
 export type FollowUpUpdateProjectErrors = {
     /**
+     * The request body could not be read.
+     */
+    400: Problem;
+    /**
      * Unauthorized
      */
     401: Problem;
@@ -12171,6 +12359,10 @@ export type FollowUpCreateIntentionData = {
 };
 
 export type FollowUpCreateIntentionErrors = {
+    /**
+     * The request body could not be read.
+     */
+    400: Problem;
     /**
      * Unauthorized
      */
@@ -12284,6 +12476,10 @@ export type FollowUpUpdateIntentionData = {
 
 export type FollowUpUpdateIntentionErrors = {
     /**
+     * The request body could not be read.
+     */
+    400: Problem;
+    /**
      * Unauthorized
      */
     401: Problem;
@@ -12337,6 +12533,10 @@ export type FollowUpCreatePolicyData = {
 };
 
 export type FollowUpCreatePolicyErrors = {
+    /**
+     * The request body could not be read.
+     */
+    400: Problem;
     /**
      * Unauthorized
      */
@@ -12449,6 +12649,10 @@ export type FollowUpUpdatePolicyData = {
 };
 
 export type FollowUpUpdatePolicyErrors = {
+    /**
+     * The request body could not be read.
+     */
+    400: Problem;
     /**
      * Unauthorized
      */
@@ -12584,6 +12788,10 @@ export type FollowUpUnverifyRecordData = {
 
 export type FollowUpUnverifyRecordErrors = {
     /**
+     * The request body could not be read.
+     */
+    400: Problem;
+    /**
      * Unauthorized
      */
     401: Problem;
@@ -12715,6 +12923,9 @@ export type FollowUpPublicProjectsResponse = FollowUpPublicProjectsResponses[key
 export type AgencyIssueTokenData = {
     body: {
         grant_type: 'client_credentials';
+        /**
+         * Space-separated scopes the client holds.
+         */
         scope?: string;
         client_id?: string;
         client_secret?: string;
@@ -12723,6 +12934,19 @@ export type AgencyIssueTokenData = {
     query?: never;
     url: '/api/v1/oauth/token';
 };
+
+export type AgencyIssueTokenErrors = {
+    /**
+     * RFC 6749 §5.2 error (invalid_request, …).
+     */
+    400: OAuthError;
+    /**
+     * Client authentication failed (invalid_client).
+     */
+    401: OAuthError;
+};
+
+export type AgencyIssueTokenError = AgencyIssueTokenErrors[keyof AgencyIssueTokenErrors];
 
 export type AgencyIssueTokenResponses = {
     /**
@@ -12787,6 +13011,10 @@ export type AgencyCreateClientData = {
 };
 
 export type AgencyCreateClientErrors = {
+    /**
+     * The request body could not be read.
+     */
+    400: Problem;
     /**
      * Unauthorized
      */
@@ -12874,6 +13102,10 @@ export type AgencyUpdateClientData = {
 
 export type AgencyUpdateClientErrors = {
     /**
+     * The request body could not be read.
+     */
+    400: Problem;
+    /**
      * Unauthorized
      */
     401: Problem;
@@ -12927,6 +13159,10 @@ export type AgencyRotateSecretData = {
 };
 
 export type AgencyRotateSecretErrors = {
+    /**
+     * The request body could not be read.
+     */
+    400: Problem;
     /**
      * Unauthorized
      */
@@ -13285,6 +13521,10 @@ export type WebhooksCreateSubscriptionData = {
 
 export type WebhooksCreateSubscriptionErrors = {
     /**
+     * The request body could not be read.
+     */
+    400: Problem;
+    /**
      * Unauthorized
      */
     401: Problem;
@@ -13428,6 +13668,10 @@ export type WebhooksUpdateSubscriptionData = {
 };
 
 export type WebhooksUpdateSubscriptionErrors = {
+    /**
+     * The request body could not be read.
+     */
+    400: Problem;
     /**
      * Unauthorized
      */
@@ -14037,6 +14281,10 @@ export type NotificationsPutPreferencesData = {
 };
 
 export type NotificationsPutPreferencesErrors = {
+    /**
+     * The request body could not be read.
+     */
+    400: Problem;
     /**
      * Unauthorized
      */
