@@ -1,4 +1,4 @@
-.PHONY: run test setup lint openapi
+.PHONY: run test setup lint openapi bench
 
 run:            ## the whole system with demo data on http://127.0.0.1:8000
 	scripts/run.sh
@@ -12,3 +12,6 @@ setup:
 openapi:        ## refresh frontend/openapi.json and the generated client
 	.venv/bin/firstset export-openapi
 	cd frontend && npm run gen:api
+
+bench:          ## the performance budgets (about 15 minutes; docs/performance.md)
+	scripts/bench.sh

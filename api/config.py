@@ -52,6 +52,27 @@ class Settings(BaseSettings):
         2.0, description="Give up connecting to PostgreSQL after this many seconds."
     )
     db_statement_timeout_ms: int = Field(15_000, description="Per-statement timeout.")
+    db_pool_timeout_s: float = Field(
+        10.0,
+        gt=0,
+        description="How long a request waits for a free pooled connection before it is "
+        "answered 503.",
+    )
+    database_read_url: str | None = Field(
+        None,
+        description="PostgreSQL URL for the public catalogue's reads, e.g. a streaming replica "
+        "(pages may then lag the primary by the replica's delay). Unset: the primary "
+        "(DATABASE_URL), through a pool of its own.",
+    )
+    db_read_pool_size: int = Field(
+        10, ge=1, description="Connections per API process for the public catalogue's reads."
+    )
+    db_public_statement_timeout_ms: int = Field(
+        3_000,
+        gt=0,
+        description="Statement timeout of the public catalogue's reads; a slower one is "
+        "answered 503 rather than holding a connection.",
+    )
     catalogue_version_ttl_ms: int = Field(
         1000,
         ge=0,

@@ -58,18 +58,26 @@ def _server_unavailable(context: ExceptionContext) -> None:
         error = error.__cause__
 
 
-def build_engine(url: str, settings: Settings | None = None, **kwargs: object) -> AsyncEngine:
+def build_engine(
+    url: str,
+    settings: Settings | None = None,
+    statement_timeout_ms: int | None = None,
+    **kwargs: object,
+) -> AsyncEngine:
     settings = settings or get_settings()
+    timeout_ms = statement_timeout_ms or settings.db_statement_timeout_ms
     options: dict[str, object] = {
         "pool_size": settings.db_pool_size,
         "max_overflow": settings.db_pool_size,
-        "pool_pre_ping": True,
-        "pool_timeout": settings.db_connect_timeout_s,
+        # No ping before each checkout (a round trip per request): a connection found dead is
+        # a disconnect (see _server_unavailable), which empties the pool and answers 503 once.
+        "pool_pre_ping": False,
+        "pool_timeout": settings.db_pool_timeout_s,
         "connect_args": {
             "timeout": settings.db_connect_timeout_s,
-            "command_timeout": settings.db_statement_timeout_ms / 1000 + 5,
+            "command_timeout": timeout_ms / 1000 + 5,
             "server_settings": {
-                "statement_timeout": str(settings.db_statement_timeout_ms),
+                "statement_timeout": str(timeout_ms),
                 "application_name": "firstset",
             },
         },
@@ -80,12 +88,29 @@ def build_engine(url: str, settings: Settings | None = None, **kwargs: object) -
     return engine
 
 
+def build_read_engine(settings: Settings | None = None) -> AsyncEngine:
+    """The public catalogue's engine: single statements in autocommit (no BEGIN, no COMMIT:
+    one round trip a page) under a short statement timeout, on the replica when there is one."""
+    settings = settings or get_settings()
+    url = settings.database_read_url or resolve_database_url(settings)
+    return build_engine(
+        url,
+        settings,
+        statement_timeout_ms=settings.db_public_statement_timeout_ms,
+        pool_size=settings.db_read_pool_size,
+        max_overflow=0,
+        isolation_level="AUTOCOMMIT",
+    )
+
+
 class Database:
-    """The process-wide engine, created on first use so importing the app never connects."""
+    """The process-wide engines, created on first use so importing the app never connects."""
 
     def __init__(self) -> None:
         self._engine: AsyncEngine | None = None
         self._sessionmaker: async_sessionmaker[AsyncSession] | None = None
+        self._read_engine: AsyncEngine | None = None
+        self._read_sessionmaker: async_sessionmaker[AsyncSession] | None = None
 
     @property
     def engine(self) -> AsyncEngine:
@@ -105,11 +130,19 @@ class Database:
         self._engine = engine
         self._sessionmaker = async_sessionmaker(engine, expire_on_commit=False)
 
+    @property
+    def read_sessionmaker(self) -> async_sessionmaker[AsyncSession]:
+        if self._read_sessionmaker is None:
+            self._read_engine = build_read_engine()
+            self._read_sessionmaker = async_sessionmaker(self._read_engine, expire_on_commit=False)
+        return self._read_sessionmaker
+
     async def dispose(self) -> None:
-        if self._engine is not None:
-            await self._engine.dispose()
-        self._engine = None
-        self._sessionmaker = None
+        for engine in (self._engine, self._read_engine):
+            if engine is not None:
+                await engine.dispose()
+        self._engine = self._read_engine = None
+        self._sessionmaker = self._read_sessionmaker = None
 
 
 database = Database()
@@ -123,8 +156,20 @@ async def get_session() -> AsyncIterator[AsyncSession]:
             await session.rollback()
             raise
         else:
-            await session.commit()
+            # A request that never touched the database (a cached page, a 304) has nothing to
+            # commit, and skipping the call saves a trip through SQLAlchemy's greenlet bridge.
+            if session.in_transaction():
+                await session.commit()
 
 
 # scope="function": commit before the response is sent, so a failed commit is reported.
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+
+
+async def get_read_session() -> AsyncIterator[AsyncSession]:
+    """A session for public reads only: autocommit, nothing to commit or roll back."""
+    async with database.read_sessionmaker() as session:
+        yield session
+
+
+ReadSessionDep = Annotated[AsyncSession, Depends(get_read_session, scope="function")]

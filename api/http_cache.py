@@ -13,12 +13,15 @@ PUBLIC_CACHE = "public, max-age=60, stale-while-revalidate=300"
 PRIVATE_NO_STORE = "private, no-store"
 
 
+def etag_matches(if_none_match: str, etag: str) -> bool:
+    """Whether an `If-None-Match` value names `etag` (weakly or strongly) or is `*`."""
+    presented = {t.strip().removeprefix("W/") for t in if_none_match.split(",")}
+    return etag in presented or "*" in presented
+
+
 def not_modified(request: Request, etag: str) -> Response | None:
     """The bodiless 304 when `If-None-Match` names `etag` (weak or strong) or `*`; else None."""
-    presented = {
-        t.strip().removeprefix("W/") for t in request.headers.get("if-none-match", "").split(",")
-    }
-    if etag in presented or "*" in presented:
+    if etag_matches(request.headers.get("if-none-match", ""), etag):
         return Response(status_code=304, headers={"ETag": etag, "Cache-Control": PUBLIC_CACHE})
     return None
 

@@ -24,6 +24,7 @@ from api.auth.router import router as auth_router
 from api.awards.router import router as awards_router
 from api.batches.router import router as batches_router
 from api.calendar.router import router as calendar_router
+from api.catalogue.fastpath import CatalogueFastPath
 from api.catalogue.router import router as catalogue_router
 from api.config import Settings, get_settings
 from api.db import database
@@ -193,9 +194,13 @@ def create_app(
     app.state.settings = settings
     install_error_handlers(app)
     app.openapi = _problem_openapi(app)  # type: ignore[method-assign]
+    # Inside the request context: fast answers still get request ids, headers, logs, metrics.
+    app.add_middleware(CatalogueFastPath)
     app.add_middleware(RequestContextMiddleware, trusted_proxies=settings.trusted_proxies)
 
+    app.include_router(ops_router)
     for router in (
+        catalogue_router,
         auth_router,
         users_router,
         organizations_router,
@@ -209,7 +214,6 @@ def create_app(
         review_router,
         publicity_router,
         awards_router,
-        catalogue_router,
         statistics_router,
         roadshows_router,
         followup_router,
@@ -220,7 +224,6 @@ def create_app(
         *extra_routers,
     ):
         app.include_router(router, prefix=API_PREFIX)
-    app.include_router(ops_router)
     app.include_router(_docs_router(app))
     app.mount("/api/docs-assets", StaticFiles(directory=DOCS_ASSETS), name="docs-assets")
     mount_frontend(app, settings.frontend_dist)

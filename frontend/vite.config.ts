@@ -25,9 +25,14 @@ export default defineConfig({
     alias: { '@': fileURLToPath(new URL('./src', import.meta.url)) },
   },
   define: {
-    __VUE_I18N_FULL_INSTALL__: true,
+    // Screens use `useI18n()` and `<script setup>` only: no `$t`, `v-t`, `<i18n-t>` nor Options
+    // API components, so their runtime support stays out of every page's first load.
+    __VUE_I18N_FULL_INSTALL__: false,
     __VUE_I18N_LEGACY_API__: false,
     __INTLIFY_PROD_DEVTOOLS__: false,
+    __VUE_OPTIONS_API__: false,
+    __VUE_PROD_DEVTOOLS__: false,
+    __VUE_PROD_HYDRATION_MISMATCH_DETAILS__: false,
   },
   server: {
     // `npm run dev` talks to a local API (`firstset serve`) on the same origin.
@@ -37,6 +42,8 @@ export default defineConfig({
     outDir: 'dist',
     assetsDir: 'assets',
     emptyOutDir: true,
+    // The performance budget reads which chunks a route loads from the manifest.
+    manifest: true,
   },
   test: {
     environment: 'jsdom',

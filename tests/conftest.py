@@ -15,8 +15,9 @@ os.environ.setdefault("LOG_JSON", "false")
 os.environ.setdefault("LOG_LEVEL", "WARNING")
 
 from api import ratelimit
+from api.catalogue import cache as catalogue_cache
 from api.config import get_settings
-from api.db import build_engine, database, get_session
+from api.db import build_engine, database, get_read_session, get_session
 from api.main import create_app
 from tests import dbutil
 
@@ -74,10 +75,13 @@ async def db(engine: AsyncEngine, app: FastAPI) -> AsyncIterator[AsyncSession]:
             await request_transaction.commit()
 
     app.dependency_overrides[get_session] = override
+    # Public reads see the test's own uncommitted data, as a replica would once caught up.
+    app.dependency_overrides[get_read_session] = override
     try:
         yield session
     finally:
         app.dependency_overrides.pop(get_session, None)
+        app.dependency_overrides.pop(get_read_session, None)
         await session.close()
         await outer.rollback()
         await conn.close()
@@ -86,6 +90,15 @@ async def db(engine: AsyncEngine, app: FastAPI) -> AsyncIterator[AsyncSession]:
 @pytest.fixture(autouse=True)
 async def _fresh_rate_limits() -> None:
     await ratelimit.limiter().storage.reset()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_catalogue_cache() -> Iterator[None]:
+    """Each test's data is rolled back afterwards, and version numbers come round again: no
+    catalogue version or page a test saw may outlive it."""
+    catalogue_cache.clear()
+    yield
+    catalogue_cache.clear()
 
 
 @pytest.fixture
@@ -119,6 +132,7 @@ async def committing_app(
 
     committing = create_app()
     committing.dependency_overrides[get_session] = real_session
+    committing.dependency_overrides[get_read_session] = real_session
     yield committing, sessions
     await own_engine.dispose()
     dbutil.drop_database(name)

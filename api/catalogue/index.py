@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.catalogue import cache
 from api.catalogue.search import search_document
 from api.models import (
     Application,
@@ -63,6 +64,9 @@ async def index_award(session: AsyncSession, award: Award, kind: CatalogueChange
     )
     values["search_text"] = document.text
     values["search_vector"] = document.vector_expression()
+    # Before the entry is written: its triggers update the shared facet counts, which every
+    # catalogue change then reaches in the same order (under this lock), never crosswise.
+    await lock_change_feed(session)
     stmt = insert(CatalogueEntry).values(**values)
     await session.execute(
         stmt.on_conflict_do_update(
@@ -70,9 +74,11 @@ async def index_award(session: AsyncSession, award: Award, kind: CatalogueChange
             set_={k: stmt.excluded[k] for k in values if k != "award_id"},
         )
     )
-    await lock_change_feed(session)
     session.add(CatalogueChange(award_id=award.id, kind=kind))
     await session.flush()
+    # This process's next page reads the new version (once committed) instead of waiting out
+    # the version's reuse; other processes see it within that bound.
+    cache.forget_version()
 
 
 # Any constant: the key of the transaction-level lock that orders catalogue changes.

@@ -19,6 +19,7 @@ from sqlalchemy import (
     and_,
     bindparam,
     case,
+    cast,
     func,
     literal,
     or_,
@@ -47,6 +48,7 @@ from api.catalogue.schemas import CatalogueSort, EntryStatus
 from api.catalogue.search import SearchQuery
 from api.errors import ServiceUnavailable
 from api.models import CatalogueChange, CatalogueEntry, District, ProductType, TechnicalLevel
+from api.models.award import CatalogueFacetCount, CatalogueFacetExpiry
 
 C = CatalogueChange.__table__.c
 
@@ -236,6 +238,44 @@ async def timeout_as_503() -> AsyncIterator[None]:
         raise
 
 
+# How many of the newest entries (under the other filters, after the cursor) a search by
+# newest first reads in order before it turns to the search index. A broad term (a common Han
+# bigram, an English word) fills a page within them, where the index would hand over every
+# candidate to be sorted; a rare one is not found there and costs this many rows more.
+SEARCH_WINDOW = 1000
+
+
+def recent_matches_statement(
+    flt: CatalogueFilter, ordering: Ordering, after: dict[str, Any] | None, count: int
+) -> Select[Any]:
+    """The first `count` matches of a search among the newest `SEARCH_WINDOW` entries: the
+    newest index walked in order with the ILIKE as a filter. When it finds all `count`, they
+    are the page exactly (no match outside the window comes before the window's last entry);
+    when not, the caller asks the search index instead."""
+    assert flt.q is not None
+    assert ordering.sort is CatalogueSort.newest
+    plain = dataclasses.replace(flt, q=None).conditions()
+    if after is not None:
+        plain.append(ordering.after(after, None))
+    # The window in order by the newest index, then each of its rows re-checked in that order
+    # until `count` match: a shape whose cost the window bounds (and a broad term ends early),
+    # whatever the planner thinks of the pattern's selectivity.
+    window = (
+        select(E.award_id, E.issued_at)
+        .where(and_(true(), *plain))
+        .order_by(*ordering.keys(None))
+        .limit(SEARCH_WINDOW)
+        .subquery("recent")
+    )
+    return (
+        select(ITEM_JSON, window.c.issued_at.label("k_issued"), window.c.award_id.label("k_id"))
+        .select_from(CatalogueEntry.__table__.join(window, E.award_id == window.c.award_id))
+        .where(E.search_text.ilike(flt.q.like_pattern))
+        .order_by(window.c.issued_at.desc(), window.c.award_id.desc())
+        .limit(count)
+    )
+
+
 async def list_page(
     session: AsyncSession,
     flt: CatalogueFilter,
@@ -252,8 +292,15 @@ async def list_page(
         .order_by(*ordering.keys(flt.q))
         .limit(limit + 1)
     )
+    conn = await session.connection()
+    params = {"today": flt.on}
+    rows: Sequence[Row[Any]] = []
     async with timeout_as_503():
-        rows = (await (await session.connection()).execute(stmt, {"today": flt.on})).all()
+        if flt.q is not None and ordering.sort is CatalogueSort.newest:
+            recent = recent_matches_statement(flt, ordering, after, limit + 1)
+            rows = (await conn.execute(recent, params)).all()
+        if len(rows) <= limit:
+            rows = (await conn.execute(stmt, params)).all()
     next_key = ordering.cursor(rows[limit - 1]) if len(rows) > limit else None
     return [r.item for r in rows[:limit]], next_key
 
@@ -278,17 +325,90 @@ FACET_TERMS = {
 }
 
 
-async def facets(session: AsyncSession, flt: CatalogueFilter) -> dict[str, Any]:
-    """Counts per field, level, product type, district and year under the whole filter (the
-    facet of a filtered dimension shows the chosen value only), and the total — one scan."""
-    dims = [*FACETS.values(), E.year]
+FACET_DIMENSIONS = [*FACETS.values(), E.year]
+# The `dimension` of each of FACET_DIMENSIONS in the precomputed counts (api/models/award.py).
+COUNTED_DIMENSIONS = ["field", "level", "product_type", "district", "year"]
+
+
+def live_facets_statement(flt: CatalogueFilter) -> Select[Any]:
+    """The facets counted from the entries themselves: any filter, one scan of what matches."""
+    dims = FACET_DIMENSIONS
     flags = [func.grouping(d).label(f"g{i}") for i, d in enumerate(dims)]
     sets = func.grouping_sets(*[tuple_(d) for d in dims], text("()"))
-    stmt = (
+    return (
         select(*dims, *flags, func.count().label("n"))
         .where(and_(true(), *flt.conditions()))
         .group_by(sets)
     )
+
+
+def _scopes(flt: CatalogueFilter) -> dict[str, Any]:
+    """The filter's attributes that the precomputed counts are scoped by, with their values."""
+    return {
+        "batch": flt.batch,
+        "year": flt.year,
+        "field": flt.field,
+        "product_type": flt.product_type,
+        "level": flt.level,
+        "district": flt.district,
+    }
+
+
+def _counted(flt: CatalogueFilter) -> bool:
+    """Whether the precomputed counts answer this filter: nothing but one scoped attribute,
+    or a status, or one attribute and the revoked status."""
+    scoped = {k: v for k, v in _scopes(flt).items() if v is not None}
+    if flt.organisation is not None or flt.q is not None or len(scoped) > 1:
+        return False
+    return not scoped or flt.status in (None, EntryStatus.revoked)
+
+
+def counted_facets_statement(flt: CatalogueFilter) -> Select[Any]:
+    """The facets of a filter that `_counted` accepts, summed from the precomputed counts; rows
+    of the same shape as `live_facets_statement`'s."""
+    scoped = [(k, v) for k, v in _scopes(flt).items() if v is not None]
+    table: Any = CatalogueFacetCount.__table__
+    where: list[ColumnElement[bool]] = []
+    if flt.status is None or flt.status is EntryStatus.revoked:
+        scope, value = scoped[0] if scoped else ("", "")
+        # A code or number as the trigger writes it (`::text`): enums by value, ids canonical.
+        where += [table.c.scope == scope, table.c.scope_value == str(value)]
+        if flt.status is EntryStatus.revoked:
+            where.append(table.c.revoked)
+    else:
+        table = CatalogueFacetExpiry.__table__
+        valid = flt.status is EntryStatus.valid
+        where.append(table.c.valid_until >= flt.on if valid else table.c.valid_until < flt.on)
+    c = table.c
+    dims = [
+        cast(case((c.dimension == name, c.value)), column.type).label(column.name)
+        for name, column in zip(COUNTED_DIMENSIONS, FACET_DIMENSIONS, strict=True)
+    ]
+    flags = [
+        case((c.dimension == name, 0), else_=1).label(f"g{i}")
+        for i, name in enumerate(COUNTED_DIMENSIONS)
+    ]
+    n = func.sum(c.n)
+    return (
+        select(*dims, *flags, n.label("n"))
+        .where(and_(true(), *where))
+        .group_by(c.dimension, c.value)
+        .having(n > 0)
+    )
+
+
+def facets_statement(flt: CatalogueFilter) -> Select[Any]:
+    return counted_facets_statement(flt) if _counted(flt) else live_facets_statement(flt)
+
+
+async def facets(
+    session: AsyncSession, flt: CatalogueFilter, *, live: bool = False
+) -> dict[str, Any]:
+    """Counts per field, level, product type, district and year under the whole filter (the
+    facet of a filtered dimension shows the chosen value only), and the total: from the
+    precomputed counts when the filter allows, else one scan of the matching entries."""
+    dims = FACET_DIMENSIONS
+    stmt = live_facets_statement(flt) if live else facets_statement(flt)
     async with timeout_as_503():
         rows = (await session.execute(stmt)).all()
     result: dict[str, Any] = {name: [] for name in [*FACETS, "years"]}

@@ -17,7 +17,7 @@ from fastapi.responses import StreamingResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.agency.auth import AgencyRoute, agency_scope
-from api.catalogue import export, items, queries
+from api.catalogue import cache, export, fastpath, items, queries
 from api.catalogue.schemas import (
     CatalogueDetail,
     CataloguePage,
@@ -27,7 +27,7 @@ from api.catalogue.schemas import (
     Facets,
 )
 from api.catalogue.search import EmptyQuery, parse_query
-from api.db import SessionDep, get_session
+from api.db import ReadSessionDep, SessionDep, get_session
 from api.errors import NotFound, Unprocessable, field_error, problem_responses
 from api.http_cache import PUBLIC_CACHE, not_modified
 from api.models import District, ProductType, Scope, TechnicalLevel
@@ -48,7 +48,9 @@ StreamingSessionDep = Annotated[AsyncSession, Depends(get_session)]
 READ_ERRORS = problem_responses(422, 503)
 
 
-def catalogue_filter(
+# Async, as every dependency of the hot list path: a plain `def` would hop to the thread pool
+# on each request, which costs more than the whole cached answer.
+async def catalogue_filter(
     batch: Annotated[uuid.UUID | None, Query(description="A batch's id.")] = None,
     year: Annotated[int | None, Query(ge=1900, le=9999, description="The batch's year.")] = None,
     field: Annotated[
@@ -119,12 +121,20 @@ def _etag(*parts: object) -> str:
     return '"' + hashlib.sha256(key.encode()).hexdigest()[:32] + '"'
 
 
-def _json(body: Any, etag: str) -> Response:
+def _bytes(body: bytes, etag: str) -> Response:
     return Response(
-        items.json_dumps(body),
-        media_type="application/json",
-        headers={"ETag": etag, "Cache-Control": PUBLIC_CACHE},
+        body, media_type="application/json", headers={"ETag": etag, "Cache-Control": PUBLIC_CACHE}
     )
+
+
+def _json(body: Any, etag: str) -> Response:
+    return _bytes(items.json_dumps(body), etag)
+
+
+async def _version(session: AsyncSession) -> int:
+    """The catalogue version (see api/catalogue/cache.py for how stale it may be)."""
+    version, _ = await cache.current_version(lambda: queries.public_read(session))
+    return version
 
 
 @router.get(
@@ -138,17 +148,22 @@ def _json(body: Any, etag: str) -> Response:
 )
 async def list_products(
     request: Request,
-    session: SessionDep,
+    session: ReadSessionDep,
     flt: FilterDep,
     sort: SortParam = CatalogueSort.newest,
     limit: Limit = 20,
     cursor: Cursor = None,
 ) -> Response:
     _check_sort(sort, flt)
-    version = await queries.public_read(session)
+    version = await _version(session)
     etag = _etag("list", version, flt.cache_key(), sort.value, limit, cursor)
-    if (cached := not_modified(request, etag)) is not None:
-        return cached
+    if (unchanged := not_modified(request, etag)) is not None:
+        return unchanged
+    if (hit := cache.responses.get(etag)) is not None:
+        fastpath.remember(request.scope, version, etag, hit[0], hit[1])
+        response = _bytes(hit[0], etag)
+        link_next(request, response, hit[1])
+        return response
     ordering = queries.Ordering(sort)
     after = keyset_after(cursor, ordering.parse)
     page, next_key = await queries.list_page(session, flt, ordering, limit, after)
@@ -166,9 +181,9 @@ async def list_products(
             b"}",
         ]
     )
-    response = Response(
-        body, media_type="application/json", headers={"ETag": etag, "Cache-Control": PUBLIC_CACHE}
-    )
+    cache.responses.put(etag, body, next_cursor)
+    fastpath.remember(request.scope, version, etag, body, next_cursor)
+    response = _bytes(body, etag)
     link_next(request, response, next_cursor)
     return response
 
@@ -179,12 +194,18 @@ async def list_products(
     responses=READ_ERRORS,
     summary="Counts per field, level, product type, district and year for a filter (public)",
 )
-async def product_facets(request: Request, session: SessionDep, flt: FilterDep) -> Response:
-    version = await queries.public_read(session)
+async def product_facets(request: Request, session: ReadSessionDep, flt: FilterDep) -> Response:
+    version = await _version(session)
     etag = _etag("facets", version, flt.cache_key())
-    if (cached := not_modified(request, etag)) is not None:
-        return cached
-    return _json(await queries.facets(session, flt), etag)
+    if (unchanged := not_modified(request, etag)) is not None:
+        return unchanged
+    if (hit := cache.responses.get(etag)) is not None:
+        fastpath.remember(request.scope, version, etag, hit[0])
+        return _bytes(hit[0], etag)
+    body = items.json_dumps(await queries.facets(session, flt))
+    cache.responses.put(etag, body)
+    fastpath.remember(request.scope, version, etag, body)
+    return _bytes(body, etag)
 
 
 @router.get(
@@ -193,16 +214,22 @@ async def product_facets(request: Request, session: SessionDep, flt: FilterDep) 
     responses=problem_responses(404, 422, 503),
     summary="One awarded product with its indicators and certificate number (public)",
 )
-async def get_product(award_id: uuid.UUID, request: Request, session: SessionDep) -> Response:
-    version = await queries.public_read(session)
+async def get_product(award_id: uuid.UUID, request: Request, session: ReadSessionDep) -> Response:
+    version = await _version(session)
     on = items.today()
     etag = _etag("detail", version, on, award_id)
-    if (cached := not_modified(request, etag)) is not None:
-        return cached
+    if (unchanged := not_modified(request, etag)) is not None:
+        return unchanged
+    if (hit := cache.responses.get(etag)) is not None:
+        fastpath.remember(request.scope, version, etag, hit[0])
+        return _bytes(hit[0], etag)
     found = await queries.get_detail(session, award_id, on)
     if found is None:
         raise NotFound("No catalogue entry has this id.", code="catalogue_entry_not_found")
-    return _json(found, etag)
+    body = items.json_dumps(found)
+    cache.responses.put(etag, body)
+    fastpath.remember(request.scope, version, etag, body)
+    return _bytes(body, etag)
 
 
 def _export_route(media_type: str, description: str) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Date,
     DateTime,
     ForeignKey,
@@ -136,6 +137,42 @@ class CatalogueEntry(Base):
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
     )
+
+
+class CatalogueFacetCount(Base):
+    """How many catalogue entries carry each facet value, revoked or not, over the whole
+    catalogue (`scope` empty) and within each value of one filter (`scope` a filter's name,
+    `scope_value` its value as text): the facets of such a filter without a scan. `dimension`
+    is a facet's name (field, level, product_type, district, year) or `total` with an empty
+    value; entries without a value (no product type, say) count in the total only, as the live
+    facets show them.
+
+    Kept by statement triggers on `catalogue_entry` (created by the migration that introduced
+    the table), in the writing transaction, whoever writes: the award service, the generator or
+    a bulk load. Counts that fall to zero stay as rows of zero."""
+
+    __tablename__ = "catalogue_facet_count"
+
+    scope: Mapped[str] = mapped_column(String(16), primary_key=True)
+    scope_value: Mapped[str] = mapped_column(Text, primary_key=True)
+    dimension: Mapped[str] = mapped_column(String(16), primary_key=True)
+    value: Mapped[str] = mapped_column(Text, primary_key=True)
+    revoked: Mapped[bool] = mapped_column(Boolean, primary_key=True)
+    n: Mapped[int] = mapped_column(Integer)
+
+
+class CatalogueFacetExpiry(Base):
+    """The whole catalogue's counts for the entries that are not revoked, by the day their
+    validity ends:
+    whether one is valid or expired depends on Beijing's date at the time of the read, so the
+    valid and expired facets sum the days on either side of it."""
+
+    __tablename__ = "catalogue_facet_expiry"
+
+    dimension: Mapped[str] = mapped_column(String(16), primary_key=True)
+    value: Mapped[str] = mapped_column(Text, primary_key=True)
+    valid_until: Mapped[date] = mapped_column(Date, primary_key=True)
+    n: Mapped[int] = mapped_column(Integer)
 
 
 class CatalogueChangeKind(StrEnum):

@@ -1,7 +1,11 @@
 """Pure arithmetic of review results (docs/review.md, Scoring and Aggregation): the weighted
 total of one review, the aggregate of an application's totals under the batch's rule, spread,
 the disagreement flag and the rank within a field. Decimal throughout: a float would make two
-equal aggregates compare unequal and shift ranks."""
+equal aggregates compare unequal and shift ranks.
+
+A batch's results are computed in SQL (api.review.results); `aggregate`, `rank` and `spread`
+are the specification that statement is tested against (tests/review/test_results_sql.py), so
+a change of rule goes in both places."""
 
 from __future__ import annotations
 

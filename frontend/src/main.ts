@@ -5,7 +5,7 @@ import { createApp } from 'vue'
 import App from './App.vue'
 import { apiClient } from './http/client'
 import { isApiError } from './http/problem'
-import { i18n } from './i18n'
+import { i18n, loadLocale } from './i18n'
 import { createAppQueryClient } from './queries/client'
 import { meQuery } from './queries/auth'
 import { queryKeys } from './queries/keys'
@@ -41,4 +41,7 @@ app.use(pinia)
 app.use(i18n)
 app.use(router)
 app.use(VueQueryPlugin, { queryClient })
-app.mount('#app')
+// A reader who chose English gets it on first paint; if it cannot be fetched, the default shows.
+loadLocale(i18n.global.locale.value)
+  .catch(() => undefined)
+  .finally(() => app.mount('#app'))

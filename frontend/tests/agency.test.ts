@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
 
-import en from '@/i18n/en'
-import zhCN from '@/i18n/zh-CN'
 import { OVERLAP_HOURS, SCOPES, clientEtag, isRevoked, parseNetworks, scopeKey } from '@/queries/agency'
+
+import { en, zhCN } from './support/messages'
 
 type Tree = { [key: string]: string | Tree }
 

@@ -6,10 +6,8 @@ import { createMemoryHistory, createRouter } from 'vue-router'
 import type { AwardRead, AwardSummary, BatchRead } from '@/api'
 import { apiClient } from '@/http/client'
 import { ApiError } from '@/http/problem'
-import { createAppI18n, i18n } from '@/i18n'
-import awardsMessages, { problemCodes } from '@/i18n/domains/awards'
-import en from '@/i18n/en'
-import zhCN from '@/i18n/zh-CN'
+import { problemCodes } from '@/i18n/domains/awards'
+import awardsScreen from '@/i18n/screens/awards'
 import {
   beijingDay,
   canRevoke,
@@ -28,6 +26,8 @@ import CertificatesPage from '@/pages/certificates/CertificatesPage.vue'
 import { problemMessage } from '@/problems'
 import { createAppQueryClient } from '@/queries/client'
 import { CERTIFICATE_STATUSES, certificatePdfPath, verifyPath } from '@/queries/awards'
+
+import { createAppI18n, en, i18n, zhCN } from './support/messages'
 
 function apiError(status: number, code: string, errors: { field: string; code: string; message?: string }[] = []) {
   return new ApiError({
@@ -60,8 +60,8 @@ describe('the revocation reason', () => {
 
   it('has a message in both languages for every check', () => {
     for (const key of ['required', 'tooShort', 'tooLong']) {
-      expect(awardsMessages.zhCN.revoke.errors).toHaveProperty(key)
-      expect(awardsMessages.en.revoke.errors).toHaveProperty(key)
+      expect(awardsScreen.zhCN.revoke.errors).toHaveProperty(key)
+      expect(awardsScreen.en.revoke.errors).toHaveProperty(key)
     }
     const english = createAppI18n('en').global
     expect(english.t('awards.revoke.errors.tooShort', { n: 10 })).toBe('The reason needs at least 10 characters.')
@@ -171,8 +171,8 @@ describe('payloadEntries', () => {
 
   it('has a label for every known field in both languages', () => {
     for (const key of PAYLOAD_ORDER) {
-      expect(awardsMessages.zhCN.payload).toHaveProperty(key)
-      expect(awardsMessages.en.payload).toHaveProperty(key)
+      expect(awardsScreen.zhCN.payload).toHaveProperty(key)
+      expect(awardsScreen.en.payload).toHaveProperty(key)
     }
   })
 })

@@ -1,8 +1,6 @@
 import { describe, expect, it } from 'vitest'
 
 import { ApiError } from '@/http/problem'
-import en from '@/i18n/en'
-import zhCN from '@/i18n/zh-CN'
 import {
   ROW_CODES,
   groupByMonth,
@@ -17,6 +15,8 @@ import {
   validateRows,
   weekdayName,
 } from '@/pages/calendar/calendarEdit'
+
+import { en, zhCN } from './support/messages'
 
 function problem(status: number, code: string, extra: Record<string, unknown> = {}) {
   return new ApiError({ type: 'about:blank', title: code, status, detail: '', code, ...extra } as never)

@@ -2,10 +2,11 @@ import { flushPromises, mount } from '@vue/test-utils'
 import { afterEach, describe, expect, it } from 'vitest'
 import { defineComponent, h, ref } from 'vue'
 
-import { createAppI18n } from '@/i18n'
 import { validateDecision } from '@/pages/applications/decision'
 import DecisionDialog from '@/pages/applications/parts/DecisionDialog.vue'
 import type { Decision, DecisionInput } from '@/queries/applications'
+
+import { createAppI18n } from './support/messages'
 
 describe('validateDecision', () => {
   const input = (decision: Decision, reason = '', deadlineWorkingDays = 5): DecisionInput => ({

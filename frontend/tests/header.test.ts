@@ -5,9 +5,10 @@ import { createMemoryHistory, createRouter } from 'vue-router'
 
 import type { Me } from '@/api'
 import AppHeader from '@/components/AppHeader.vue'
-import { createAppI18n } from '@/i18n'
 import { createAppQueryClient } from '@/queries/client'
 import { queryKeys } from '@/queries/keys'
+
+import { createAppI18n } from './support/messages'
 
 function admin(): Me {
   return {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 
-import en from '@/i18n/en'
-import zhCN from '@/i18n/zh-CN'
+import { en, zhCN } from './support/messages'
+
 
 type Tree = { [key: string]: string | Tree }
 

@@ -2,9 +2,10 @@ import { flushPromises, mount } from '@vue/test-utils'
 import { describe, expect, it } from 'vitest'
 import { defineComponent, h, ref } from 'vue'
 
-import { createAppI18n } from '@/i18n'
 import type { IndicatorDraft } from '@/pages/applications/draft'
 import IndicatorsTable from '@/pages/applications/parts/IndicatorsTable.vue'
+
+import { createAppI18n } from './support/messages'
 
 function mountTable(initial: IndicatorDraft[] = [], errors: Record<string, string> = {}) {
   const rows = ref<IndicatorDraft[]>(initial)

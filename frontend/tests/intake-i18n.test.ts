@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest'
 
 import type { ApplicationStatus, BatchStatus } from '@/api'
-import en from '@/i18n/en'
-import zhCN from '@/i18n/zh-CN'
 import { IP_STATUSES, IP_TYPES, STEPS } from '@/pages/applications/draft'
 import { ATTACHMENT_KINDS } from '@/queries/attachments'
 import { NEXT_ACTION } from '@/queries/batches'
 import { STEP_DECISIONS } from '@/queries/applications'
+
+import { en, zhCN } from './support/messages'
 
 // Messages looked up with a computed key (`status.${s}`) escape the parity test's eye when a
 // new value is added: every value of these vocabularies must have its message in both files.

@@ -3,10 +3,7 @@ import { describe, expect, it } from 'vitest'
 import openapi from '../openapi.json'
 
 import type { Kind, PreferenceRead } from '@/api'
-import en from '@/i18n/en'
-import zhCN from '@/i18n/zh-CN'
 import { ApiError } from '@/http/problem'
-import { i18n } from '@/i18n'
 import {
   MAIL_STATUSES,
   NOTIFICATION_KINDS,
@@ -17,6 +14,8 @@ import {
   problemMessages,
   spaPath,
 } from '@/queries/notifications'
+
+import { en, i18n, zhCN } from './support/messages'
 
 // The kinds the API documents, read from the committed OpenAPI document the client is generated
 // from: a kind the API adds and the screens miss fails here.

@@ -1,10 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest'
 
 import { ApiError, toApiError } from '@/http/problem'
-import { i18n } from '@/i18n'
-import en from '@/i18n/en'
-import zhCN from '@/i18n/zh-CN'
 import { PROBLEM_CODES, errorMessage, fieldErrors, problemMessage } from '@/problems'
+
+import { en, i18n, zhCN } from './support/messages'
 
 function problem(code: string, extra: Record<string, unknown> = {}) {
   return { type: 'about:blank', title: `Title of ${code}`, status: 400, detail: 'd', code, ...extra }

@@ -5,10 +5,8 @@ import { createMemoryHistory, createRouter } from 'vue-router'
 
 import type { PublicityBatch } from '@/api'
 import { ApiError } from '@/http/problem'
-import { createAppI18n, i18n } from '@/i18n'
-import publicityMessages, { problemCodes } from '@/i18n/domains/publicity'
-import en from '@/i18n/en'
-import zhCN from '@/i18n/zh-CN'
+import { problemCodes } from '@/i18n/domains/publicity'
+import publicityScreen from '@/i18n/screens/publicity'
 import { publicityBatchProblem } from '@/pages/objections/batchProblems'
 import {
   availableActions,
@@ -33,6 +31,8 @@ import { problemMessage } from '@/problems'
 import { createAppQueryClient } from '@/queries/client'
 import { queryKeys } from '@/queries/keys'
 import { EVIDENCE_MAX_BYTES } from '@/queries/publicity'
+
+import { createAppI18n, en, i18n, zhCN } from './support/messages'
 
 const pdf = (size = 1000, name = 'evidence.pdf', type = 'application/pdf') => {
   const file = new File(['%PDF-1.4'], name, { type })
@@ -251,8 +251,8 @@ describe('publicity messages', () => {
     for (const form of forms) for (const e of Object.values(validateObjection(form))) keys.add(e!.key)
     keys.add('notInPublicity')
     for (const key of keys) {
-      expect(publicityMessages.zhCN.form.errors).toHaveProperty(key)
-      expect(publicityMessages.en.form.errors).toHaveProperty(key)
+      expect(publicityScreen.zhCN.form.errors).toHaveProperty(key)
+      expect(publicityScreen.en.form.errors).toHaveProperty(key)
     }
   })
 

@@ -2,8 +2,6 @@ import { describe, expect, it } from 'vitest'
 
 import type { ApplicationStatus, ResultRow } from '@/api'
 import { ApiError } from '@/http/problem'
-import en from '@/i18n/en'
-import zhCN from '@/i18n/zh-CN'
 import {
   decimalText,
   decisionProblem,
@@ -14,6 +12,8 @@ import {
   validateReason,
 } from '@/pages/results/ranking'
 import { resultsExportUrl } from '@/queries/results'
+
+import { en, zhCN } from './support/messages'
 
 function row(id: string, field: string | null, status: ApplicationStatus = 'reviewed'): ResultRow {
   return {

@@ -2,9 +2,10 @@ import { flushPromises, mount } from '@vue/test-utils'
 import { describe, expect, it } from 'vitest'
 
 import type { ReviewRead } from '@/api'
-import { createAppI18n } from '@/i18n'
 import ScoringForm from '@/pages/evaluation/parts/ScoringForm.vue'
 import type { ReviewForm } from '@/pages/evaluation/scoring'
+
+import { createAppI18n } from './support/messages'
 
 function review(over: Partial<ReviewRead> = {}): ReviewRead {
   return {

@@ -4,7 +4,6 @@ import { describe, expect, it } from 'vitest'
 import { createMemoryHistory, createRouter } from 'vue-router'
 
 import type { Breakdown, FollowUp, Funnel, Statistics, StatisticsBlock } from '@/api'
-import { createAppI18n } from '@/i18n'
 import statisticsMessages, { problemCodes } from '@/i18n/domains/statistics'
 import {
   awardRate,
@@ -29,6 +28,8 @@ import StatisticsPage from '@/pages/statistics/StatisticsPage.vue'
 import { problemMessage } from '@/problems'
 import { createAppQueryClient } from '@/queries/client'
 import { queryKeys } from '@/queries/keys'
+
+import { createAppI18n } from './support/messages'
 
 function translator(locale: 'zh-CN' | 'en'): Translate {
   const { t } = createAppI18n(locale).global

@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest'
 
 import type { OrganizationKind } from '@/api'
 import { ApiError } from '@/http/problem'
-import zhCN from '@/i18n/zh-CN'
 import { fieldErrors } from '@/problems'
 import {
   blankRow,
@@ -13,6 +12,8 @@ import {
   validateRows,
   type GrantRow,
 } from '@/pages/users/roleGrants'
+
+import { zhCN } from './support/messages'
 
 const ORG_A = '11111111-1111-1111-1111-111111111111'
 const ORG_B = '22222222-2222-2222-2222-222222222222'

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest'
 
 import type { DeliveryRead } from '@/api'
-import en from '@/i18n/en'
-import zhCN from '@/i18n/zh-CN'
 import { DELIVERY_STATUSES, eventTypeKey, lastAttempt, statusTagType } from '@/queries/webhooks'
+
+import { en, zhCN } from './support/messages'
 
 type Tree = { [key: string]: string | Tree }
 

@@ -36,6 +36,9 @@ DISTRICT = "district@demo.firstset.cn"
 EXPERT = "expert1@demo.firstset.cn"
 FIELD = "integrated_circuits"
 ATTACHMENT_KINDS = ("application_form", "test_report", "novelty_search")
+# A message key shown as such: the screens' messages load with their routes, so a route that
+# forgets a domain it shows would print keys like `evaluation.settings.heading`.
+RAW_KEY = re.compile(r"\b(?:evaluation|batches|applications|queue|form|common)(?:\.[A-Za-z_]+)+\b")
 
 
 # --- set-up through the API -------------------------------------------------------------------
@@ -186,6 +189,11 @@ async def open_tab(page: Page, key: str) -> None:
     await expect(page).to_have_url(re.compile(rf"tab={key}"))
 
 
+async def no_raw_keys(page: Page, where: str) -> None:
+    shown = f"{await page.title()}\n{await page.locator('body').inner_text()}"
+    assert not RAW_KEY.findall(shown), f"{where}: raw message keys {RAW_KEY.findall(shown)}"
+
+
 async def admin_screens(page: Page, screenshots: Path, state: dict[str, str]) -> None:
     batch = state["batch"]
     await page.get_by_test_id("nav-batches").click()
@@ -199,6 +207,11 @@ async def admin_screens(page: Page, screenshots: Path, state: dict[str, str]) ->
 
     # (a) settings
     await expect(page.get_by_test_id("settings-reviewers")).to_have_value("2")
+    await no_raw_keys(page, "review settings")
+    # Entered directly, the route fetches its messages before it renders.
+    await page.reload()
+    await expect(page.get_by_test_id("settings-reviewers")).to_have_value("2")
+    await no_raw_keys(page, "review settings, reloaded")
     await assert_accessible(page, "review settings")
     await shoot(page, screenshots, "review-setup-settings")
     # A quota for the field is saved; a bad number is refused next to its input.

@@ -19,6 +19,66 @@ export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends 
 };
 
 /**
+ * The process is alive (public)
+ */
+export const opsHealthz = <ThrowOnError extends boolean = true>(options?: Options<OpsHealthzData, ThrowOnError>) => (options?.client ?? client).get<OpsHealthzResponses, unknown, ThrowOnError>({ url: '/healthz', ...options });
+
+/**
+ * The database is reachable (public)
+ */
+export const opsReadyz = <ThrowOnError extends boolean = true>(options?: Options<OpsReadyzData, ThrowOnError>) => (options?.client ?? client).get<OpsReadyzResponses, OpsReadyzErrors, ThrowOnError>({ url: '/readyz', ...options });
+
+/**
+ * Prometheus metrics (public)
+ */
+export const opsPrometheusMetrics = <ThrowOnError extends boolean = true>(options?: Options<OpsPrometheusMetricsData, ThrowOnError>) => (options?.client ?? client).get<OpsPrometheusMetricsResponses, unknown, ThrowOnError>({ url: '/metrics', ...options });
+
+/**
+ * Awarded products: filter, search and sort, a page at a time (public)
+ *
+ * Keyset pagination: pass `next_cursor` back as `cursor` (also in the `Link` header). `q` matches exactly the entries whose names, model, summaries or organisation names contain it, ignoring case and character width.
+ */
+export const catalogueListProducts = <ThrowOnError extends boolean = true>(options?: Options<CatalogueListProductsData, ThrowOnError>) => (options?.client ?? client).get<CatalogueListProductsResponses, CatalogueListProductsErrors, ThrowOnError>({ url: '/api/v1/catalogue/products', ...options });
+
+/**
+ * Counts per field, level, product type, district and year for a filter (public)
+ */
+export const catalogueProductFacets = <ThrowOnError extends boolean = true>(options?: Options<CatalogueProductFacetsData, ThrowOnError>) => (options?.client ?? client).get<CatalogueProductFacetsResponses, CatalogueProductFacetsErrors, ThrowOnError>({ url: '/api/v1/catalogue/facets', ...options });
+
+/**
+ * One awarded product with its indicators and certificate number (public)
+ */
+export const catalogueGetProduct = <ThrowOnError extends boolean = true>(options: Options<CatalogueGetProductData, ThrowOnError>) => (options.client ?? client).get<CatalogueGetProductResponses, CatalogueGetProductErrors, ThrowOnError>({ url: '/api/v1/catalogue/products/{award_id}', ...options });
+
+/**
+ * The catalogue as CSV, UTF-8 with a BOM, streamed (public)
+ *
+ * Honours the list's filters and sort. Cells that a spreadsheet would run as a formula (starting with = + - @, a tab or a carriage return) are prefixed with an apostrophe.
+ */
+export const catalogueExportCsv = <ThrowOnError extends boolean = true>(options?: Options<CatalogueExportCsvData, ThrowOnError>) => (options?.client ?? client).get<CatalogueExportCsvResponses, CatalogueExportCsvErrors, ThrowOnError>({ url: '/api/v1/catalogue/export.csv', ...options });
+
+/**
+ * The catalogue as an Excel workbook (public)
+ *
+ * Honours the list's filters and sort; written in openpyxl's write-only mode.
+ */
+export const catalogueExportXlsx = <ThrowOnError extends boolean = true>(options?: Options<CatalogueExportXlsxData, ThrowOnError>) => (options?.client ?? client).get<CatalogueExportXlsxResponses, CatalogueExportXlsxErrors, ThrowOnError>({ url: '/api/v1/catalogue/export.xlsx', ...options });
+
+/**
+ * The catalogue as a JSON array of product details, streamed (public)
+ *
+ * Honours the list's filters and sort. Each element has the shape of `GET /catalogue/products/{id}`.
+ */
+export const catalogueExportJson = <ThrowOnError extends boolean = true>(options?: Options<CatalogueExportJsonData, ThrowOnError>) => (options?.client ?? client).get<CatalogueExportJsonResponses, CatalogueExportJsonErrors, ThrowOnError>({ url: '/api/v1/catalogue/export.json', ...options });
+
+/**
+ * Catalogue changes (awarded, revoked, updated) after a cursor, oldest first (public)
+ *
+ * For integrators: start without `since`, then pass each answer's `next_cursor` as `since`. Changes become visible in feed order, so polling never skips one.
+ */
+export const catalogueListChanges = <ThrowOnError extends boolean = true>(options?: Options<CatalogueListChangesData, ThrowOnError>) => (options?.client ?? client).get<CatalogueListChangesResponses, CatalogueListChangesErrors, ThrowOnError>({ url: '/api/v1/catalogue/changes', ...options });
+
+/**
  * Log in with e-mail and password (public)
  */
 export const authLogin = <ThrowOnError extends boolean = true>(options: Options<AuthLoginData, ThrowOnError>) => (options.client ?? client).post<AuthLoginResponses, AuthLoginErrors, ThrowOnError>({
@@ -769,51 +829,6 @@ export const awardsRevokeAward = <ThrowOnError extends boolean = true>(options: 
 });
 
 /**
- * Awarded products: filter, search and sort, a page at a time (public)
- *
- * Keyset pagination: pass `next_cursor` back as `cursor` (also in the `Link` header). `q` matches exactly the entries whose names, model, summaries or organisation names contain it, ignoring case and character width.
- */
-export const catalogueListProducts = <ThrowOnError extends boolean = true>(options?: Options<CatalogueListProductsData, ThrowOnError>) => (options?.client ?? client).get<CatalogueListProductsResponses, CatalogueListProductsErrors, ThrowOnError>({ url: '/api/v1/catalogue/products', ...options });
-
-/**
- * Counts per field, level, product type, district and year for a filter (public)
- */
-export const catalogueProductFacets = <ThrowOnError extends boolean = true>(options?: Options<CatalogueProductFacetsData, ThrowOnError>) => (options?.client ?? client).get<CatalogueProductFacetsResponses, CatalogueProductFacetsErrors, ThrowOnError>({ url: '/api/v1/catalogue/facets', ...options });
-
-/**
- * One awarded product with its indicators and certificate number (public)
- */
-export const catalogueGetProduct = <ThrowOnError extends boolean = true>(options: Options<CatalogueGetProductData, ThrowOnError>) => (options.client ?? client).get<CatalogueGetProductResponses, CatalogueGetProductErrors, ThrowOnError>({ url: '/api/v1/catalogue/products/{award_id}', ...options });
-
-/**
- * The catalogue as CSV, UTF-8 with a BOM, streamed (public)
- *
- * Honours the list's filters and sort. Cells that a spreadsheet would run as a formula (starting with = + - @, a tab or a carriage return) are prefixed with an apostrophe.
- */
-export const catalogueExportCsv = <ThrowOnError extends boolean = true>(options?: Options<CatalogueExportCsvData, ThrowOnError>) => (options?.client ?? client).get<CatalogueExportCsvResponses, CatalogueExportCsvErrors, ThrowOnError>({ url: '/api/v1/catalogue/export.csv', ...options });
-
-/**
- * The catalogue as an Excel workbook (public)
- *
- * Honours the list's filters and sort; written in openpyxl's write-only mode.
- */
-export const catalogueExportXlsx = <ThrowOnError extends boolean = true>(options?: Options<CatalogueExportXlsxData, ThrowOnError>) => (options?.client ?? client).get<CatalogueExportXlsxResponses, CatalogueExportXlsxErrors, ThrowOnError>({ url: '/api/v1/catalogue/export.xlsx', ...options });
-
-/**
- * The catalogue as a JSON array of product details, streamed (public)
- *
- * Honours the list's filters and sort. Each element has the shape of `GET /catalogue/products/{id}`.
- */
-export const catalogueExportJson = <ThrowOnError extends boolean = true>(options?: Options<CatalogueExportJsonData, ThrowOnError>) => (options?.client ?? client).get<CatalogueExportJsonResponses, CatalogueExportJsonErrors, ThrowOnError>({ url: '/api/v1/catalogue/export.json', ...options });
-
-/**
- * Catalogue changes (awarded, revoked, updated) after a cursor, oldest first (public)
- *
- * For integrators: start without `since`, then pass each answer's `next_cursor` as `since`. Changes become visible in feed order, so polling never skips one.
- */
-export const catalogueListChanges = <ThrowOnError extends boolean = true>(options?: Options<CatalogueListChangesData, ThrowOnError>) => (options?.client ?? client).get<CatalogueListChangesResponses, CatalogueListChangesErrors, ThrowOnError>({ url: '/api/v1/catalogue/changes', ...options });
-
-/**
  * Application → award funnel and shares per field, level, product type and district, per published batch and overall (public)
  */
 export const statisticsReadStatistics = <ThrowOnError extends boolean = true>(options?: Options<StatisticsReadStatisticsData, ThrowOnError>) => (options?.client ?? client).get<StatisticsReadStatisticsResponses, StatisticsReadStatisticsErrors, ThrowOnError>({ url: '/api/v1/statistics', ...options });
@@ -1278,18 +1293,3 @@ export const notificationsListMail = <ThrowOnError extends boolean = true>(optio
  * One e-mail of the send log, with its text (admin)
  */
 export const notificationsGetMail = <ThrowOnError extends boolean = true>(options: Options<NotificationsGetMailData, ThrowOnError>) => (options.client ?? client).get<NotificationsGetMailResponses, NotificationsGetMailErrors, ThrowOnError>({ url: '/api/v1/admin/mail/{mail_id}', ...options });
-
-/**
- * The process is alive (public)
- */
-export const opsHealthz = <ThrowOnError extends boolean = true>(options?: Options<OpsHealthzData, ThrowOnError>) => (options?.client ?? client).get<OpsHealthzResponses, unknown, ThrowOnError>({ url: '/healthz', ...options });
-
-/**
- * The database is reachable (public)
- */
-export const opsReadyz = <ThrowOnError extends boolean = true>(options?: Options<OpsReadyzData, ThrowOnError>) => (options?.client ?? client).get<OpsReadyzResponses, OpsReadyzErrors, ThrowOnError>({ url: '/readyz', ...options });
-
-/**
- * Prometheus metrics (public)
- */
-export const opsPrometheusMetrics = <ThrowOnError extends boolean = true>(options?: Options<OpsPrometheusMetricsData, ThrowOnError>) => (options?.client ?? client).get<OpsPrometheusMetricsResponses, unknown, ThrowOnError>({ url: '/metrics', ...options });

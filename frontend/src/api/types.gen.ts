@@ -6457,6 +6457,571 @@ export type YearStatistics = {
     followup: FollowUp;
 };
 
+export type OpsHealthzData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/healthz';
+};
+
+export type OpsHealthzResponses = {
+    /**
+     * Successful Response
+     */
+    200: Status;
+};
+
+export type OpsHealthzResponse = OpsHealthzResponses[keyof OpsHealthzResponses];
+
+export type OpsReadyzData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/readyz';
+};
+
+export type OpsReadyzErrors = {
+    /**
+     * Service Unavailable
+     */
+    503: Problem;
+};
+
+export type OpsReadyzError = OpsReadyzErrors[keyof OpsReadyzErrors];
+
+export type OpsReadyzResponses = {
+    /**
+     * Successful Response
+     */
+    200: Status;
+};
+
+export type OpsReadyzResponse = OpsReadyzResponses[keyof OpsReadyzResponses];
+
+export type OpsPrometheusMetricsData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/metrics';
+};
+
+export type OpsPrometheusMetricsResponses = {
+    /**
+     * Successful Response
+     */
+    200: unknown;
+};
+
+export type CatalogueListProductsData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * newest (default), name (pinyin order) or relevance (needs `q`).
+         */
+        sort?: CatalogueSort;
+        /**
+         * Limit
+         *
+         * Items per page (≤ 100).
+         */
+        limit?: number;
+        /**
+         * Cursor
+         *
+         * The `next` value of the previous page.
+         */
+        cursor?: string | null;
+        /**
+         * Batch
+         *
+         * A batch's id.
+         */
+        batch?: string | null;
+        /**
+         * Year
+         *
+         * The batch's year.
+         */
+        year?: number | null;
+        /**
+         * Field
+         *
+         * A field code (see /taxonomy).
+         */
+        field?: string | null;
+        /**
+         * Product Type
+         */
+        product_type?: ProductType | null;
+        /**
+         * Level
+         */
+        level?: TechnicalLevel | null;
+        /**
+         * District
+         */
+        district?: District | null;
+        /**
+         * Organisation
+         *
+         * The awarded organisation's id.
+         */
+        organisation?: string | null;
+        /**
+         * Status
+         *
+         * valid, expired (past its validity, Beijing time) or revoked; absent: all.
+         */
+        status?: EntryStatus | null;
+        /**
+         * Q
+         *
+         * Words or characters found anywhere in the product's names, model, summaries or the organisation's names (a case-insensitive substring match, full-width forms folded).
+         */
+        q?: string | null;
+    };
+    url: '/api/v1/catalogue/products';
+};
+
+export type CatalogueListProductsErrors = {
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+    /**
+     * Service Unavailable
+     */
+    503: Problem;
+};
+
+export type CatalogueListProductsError = CatalogueListProductsErrors[keyof CatalogueListProductsErrors];
+
+export type CatalogueListProductsResponses = {
+    /**
+     * Successful Response
+     */
+    200: CataloguePage;
+};
+
+export type CatalogueListProductsResponse = CatalogueListProductsResponses[keyof CatalogueListProductsResponses];
+
+export type CatalogueProductFacetsData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Batch
+         *
+         * A batch's id.
+         */
+        batch?: string | null;
+        /**
+         * Year
+         *
+         * The batch's year.
+         */
+        year?: number | null;
+        /**
+         * Field
+         *
+         * A field code (see /taxonomy).
+         */
+        field?: string | null;
+        /**
+         * Product Type
+         */
+        product_type?: ProductType | null;
+        /**
+         * Level
+         */
+        level?: TechnicalLevel | null;
+        /**
+         * District
+         */
+        district?: District | null;
+        /**
+         * Organisation
+         *
+         * The awarded organisation's id.
+         */
+        organisation?: string | null;
+        /**
+         * Status
+         *
+         * valid, expired (past its validity, Beijing time) or revoked; absent: all.
+         */
+        status?: EntryStatus | null;
+        /**
+         * Q
+         *
+         * Words or characters found anywhere in the product's names, model, summaries or the organisation's names (a case-insensitive substring match, full-width forms folded).
+         */
+        q?: string | null;
+    };
+    url: '/api/v1/catalogue/facets';
+};
+
+export type CatalogueProductFacetsErrors = {
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+    /**
+     * Service Unavailable
+     */
+    503: Problem;
+};
+
+export type CatalogueProductFacetsError = CatalogueProductFacetsErrors[keyof CatalogueProductFacetsErrors];
+
+export type CatalogueProductFacetsResponses = {
+    /**
+     * Successful Response
+     */
+    200: Facets;
+};
+
+export type CatalogueProductFacetsResponse = CatalogueProductFacetsResponses[keyof CatalogueProductFacetsResponses];
+
+export type CatalogueGetProductData = {
+    body?: never;
+    path: {
+        /**
+         * Award Id
+         */
+        award_id: string;
+    };
+    query?: never;
+    url: '/api/v1/catalogue/products/{award_id}';
+};
+
+export type CatalogueGetProductErrors = {
+    /**
+     * Not Found
+     */
+    404: Problem;
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+    /**
+     * Service Unavailable
+     */
+    503: Problem;
+};
+
+export type CatalogueGetProductError = CatalogueGetProductErrors[keyof CatalogueGetProductErrors];
+
+export type CatalogueGetProductResponses = {
+    /**
+     * Successful Response
+     */
+    200: CatalogueDetail;
+};
+
+export type CatalogueGetProductResponse = CatalogueGetProductResponses[keyof CatalogueGetProductResponses];
+
+export type CatalogueExportCsvData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * newest (default), name (pinyin order) or relevance (needs `q`).
+         */
+        sort?: CatalogueSort;
+        /**
+         * Lang
+         *
+         * Language of the header row and of the labels.
+         */
+        lang?: 'zh' | 'en';
+        /**
+         * Batch
+         *
+         * A batch's id.
+         */
+        batch?: string | null;
+        /**
+         * Year
+         *
+         * The batch's year.
+         */
+        year?: number | null;
+        /**
+         * Field
+         *
+         * A field code (see /taxonomy).
+         */
+        field?: string | null;
+        /**
+         * Product Type
+         */
+        product_type?: ProductType | null;
+        /**
+         * Level
+         */
+        level?: TechnicalLevel | null;
+        /**
+         * District
+         */
+        district?: District | null;
+        /**
+         * Organisation
+         *
+         * The awarded organisation's id.
+         */
+        organisation?: string | null;
+        /**
+         * Status
+         *
+         * valid, expired (past its validity, Beijing time) or revoked; absent: all.
+         */
+        status?: EntryStatus | null;
+        /**
+         * Q
+         *
+         * Words or characters found anywhere in the product's names, model, summaries or the organisation's names (a case-insensitive substring match, full-width forms folded).
+         */
+        q?: string | null;
+    };
+    url: '/api/v1/catalogue/export.csv';
+};
+
+export type CatalogueExportCsvErrors = {
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+    /**
+     * Service Unavailable
+     */
+    503: Problem;
+};
+
+export type CatalogueExportCsvError = CatalogueExportCsvErrors[keyof CatalogueExportCsvErrors];
+
+export type CatalogueExportCsvResponses = {
+    /**
+     * CSV with a header row.
+     */
+    200: Blob | File;
+};
+
+export type CatalogueExportCsvResponse = CatalogueExportCsvResponses[keyof CatalogueExportCsvResponses];
+
+export type CatalogueExportXlsxData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * newest (default), name (pinyin order) or relevance (needs `q`).
+         */
+        sort?: CatalogueSort;
+        /**
+         * Lang
+         *
+         * Language of the header row and of the labels.
+         */
+        lang?: 'zh' | 'en';
+        /**
+         * Batch
+         *
+         * A batch's id.
+         */
+        batch?: string | null;
+        /**
+         * Year
+         *
+         * The batch's year.
+         */
+        year?: number | null;
+        /**
+         * Field
+         *
+         * A field code (see /taxonomy).
+         */
+        field?: string | null;
+        /**
+         * Product Type
+         */
+        product_type?: ProductType | null;
+        /**
+         * Level
+         */
+        level?: TechnicalLevel | null;
+        /**
+         * District
+         */
+        district?: District | null;
+        /**
+         * Organisation
+         *
+         * The awarded organisation's id.
+         */
+        organisation?: string | null;
+        /**
+         * Status
+         *
+         * valid, expired (past its validity, Beijing time) or revoked; absent: all.
+         */
+        status?: EntryStatus | null;
+        /**
+         * Q
+         *
+         * Words or characters found anywhere in the product's names, model, summaries or the organisation's names (a case-insensitive substring match, full-width forms folded).
+         */
+        q?: string | null;
+    };
+    url: '/api/v1/catalogue/export.xlsx';
+};
+
+export type CatalogueExportXlsxErrors = {
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+    /**
+     * Service Unavailable
+     */
+    503: Problem;
+};
+
+export type CatalogueExportXlsxError = CatalogueExportXlsxErrors[keyof CatalogueExportXlsxErrors];
+
+export type CatalogueExportXlsxResponses = {
+    /**
+     * An XLSX workbook with one sheet.
+     */
+    200: Blob | File;
+};
+
+export type CatalogueExportXlsxResponse = CatalogueExportXlsxResponses[keyof CatalogueExportXlsxResponses];
+
+export type CatalogueExportJsonData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * newest (default), name (pinyin order) or relevance (needs `q`).
+         */
+        sort?: CatalogueSort;
+        /**
+         * Batch
+         *
+         * A batch's id.
+         */
+        batch?: string | null;
+        /**
+         * Year
+         *
+         * The batch's year.
+         */
+        year?: number | null;
+        /**
+         * Field
+         *
+         * A field code (see /taxonomy).
+         */
+        field?: string | null;
+        /**
+         * Product Type
+         */
+        product_type?: ProductType | null;
+        /**
+         * Level
+         */
+        level?: TechnicalLevel | null;
+        /**
+         * District
+         */
+        district?: District | null;
+        /**
+         * Organisation
+         *
+         * The awarded organisation's id.
+         */
+        organisation?: string | null;
+        /**
+         * Status
+         *
+         * valid, expired (past its validity, Beijing time) or revoked; absent: all.
+         */
+        status?: EntryStatus | null;
+        /**
+         * Q
+         *
+         * Words or characters found anywhere in the product's names, model, summaries or the organisation's names (a case-insensitive substring match, full-width forms folded).
+         */
+        q?: string | null;
+    };
+    url: '/api/v1/catalogue/export.json';
+};
+
+export type CatalogueExportJsonErrors = {
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+    /**
+     * Service Unavailable
+     */
+    503: Problem;
+};
+
+export type CatalogueExportJsonError = CatalogueExportJsonErrors[keyof CatalogueExportJsonErrors];
+
+export type CatalogueExportJsonResponses = {
+    /**
+     * A JSON array.
+     */
+    200: Blob | File;
+};
+
+export type CatalogueExportJsonResponse = CatalogueExportJsonResponses[keyof CatalogueExportJsonResponses];
+
+export type CatalogueListChangesData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Since
+         *
+         * The `next_cursor` of the previous answer.
+         */
+        since?: string | null;
+        /**
+         * Limit
+         *
+         * Items per page (≤ 100).
+         */
+        limit?: number;
+    };
+    url: '/api/v1/catalogue/changes';
+};
+
+export type CatalogueListChangesErrors = {
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+    /**
+     * Service Unavailable
+     */
+    503: Problem;
+};
+
+export type CatalogueListChangesError = CatalogueListChangesErrors[keyof CatalogueListChangesErrors];
+
+export type CatalogueListChangesResponses = {
+    /**
+     * Successful Response
+     */
+    200: ChangeFeed;
+};
+
+export type CatalogueListChangesResponse = CatalogueListChangesResponses[keyof CatalogueListChangesResponses];
+
 export type AuthLoginData = {
     body: LoginRequest;
     path?: never;
@@ -10858,516 +11423,6 @@ export type AwardsRevokeAwardResponses = {
 
 export type AwardsRevokeAwardResponse = AwardsRevokeAwardResponses[keyof AwardsRevokeAwardResponses];
 
-export type CatalogueListProductsData = {
-    body?: never;
-    path?: never;
-    query?: {
-        /**
-         * newest (default), name (pinyin order) or relevance (needs `q`).
-         */
-        sort?: CatalogueSort;
-        /**
-         * Limit
-         *
-         * Items per page (≤ 100).
-         */
-        limit?: number;
-        /**
-         * Cursor
-         *
-         * The `next` value of the previous page.
-         */
-        cursor?: string | null;
-        /**
-         * Batch
-         *
-         * A batch's id.
-         */
-        batch?: string | null;
-        /**
-         * Year
-         *
-         * The batch's year.
-         */
-        year?: number | null;
-        /**
-         * Field
-         *
-         * A field code (see /taxonomy).
-         */
-        field?: string | null;
-        /**
-         * Product Type
-         */
-        product_type?: ProductType | null;
-        /**
-         * Level
-         */
-        level?: TechnicalLevel | null;
-        /**
-         * District
-         */
-        district?: District | null;
-        /**
-         * Organisation
-         *
-         * The awarded organisation's id.
-         */
-        organisation?: string | null;
-        /**
-         * Status
-         *
-         * valid, expired (past its validity, Beijing time) or revoked; absent: all.
-         */
-        status?: EntryStatus | null;
-        /**
-         * Q
-         *
-         * Words or characters found anywhere in the product's names, model, summaries or the organisation's names (a case-insensitive substring match, full-width forms folded).
-         */
-        q?: string | null;
-    };
-    url: '/api/v1/catalogue/products';
-};
-
-export type CatalogueListProductsErrors = {
-    /**
-     * Unprocessable Entity
-     */
-    422: Problem;
-    /**
-     * Service Unavailable
-     */
-    503: Problem;
-};
-
-export type CatalogueListProductsError = CatalogueListProductsErrors[keyof CatalogueListProductsErrors];
-
-export type CatalogueListProductsResponses = {
-    /**
-     * Successful Response
-     */
-    200: CataloguePage;
-};
-
-export type CatalogueListProductsResponse = CatalogueListProductsResponses[keyof CatalogueListProductsResponses];
-
-export type CatalogueProductFacetsData = {
-    body?: never;
-    path?: never;
-    query?: {
-        /**
-         * Batch
-         *
-         * A batch's id.
-         */
-        batch?: string | null;
-        /**
-         * Year
-         *
-         * The batch's year.
-         */
-        year?: number | null;
-        /**
-         * Field
-         *
-         * A field code (see /taxonomy).
-         */
-        field?: string | null;
-        /**
-         * Product Type
-         */
-        product_type?: ProductType | null;
-        /**
-         * Level
-         */
-        level?: TechnicalLevel | null;
-        /**
-         * District
-         */
-        district?: District | null;
-        /**
-         * Organisation
-         *
-         * The awarded organisation's id.
-         */
-        organisation?: string | null;
-        /**
-         * Status
-         *
-         * valid, expired (past its validity, Beijing time) or revoked; absent: all.
-         */
-        status?: EntryStatus | null;
-        /**
-         * Q
-         *
-         * Words or characters found anywhere in the product's names, model, summaries or the organisation's names (a case-insensitive substring match, full-width forms folded).
-         */
-        q?: string | null;
-    };
-    url: '/api/v1/catalogue/facets';
-};
-
-export type CatalogueProductFacetsErrors = {
-    /**
-     * Unprocessable Entity
-     */
-    422: Problem;
-    /**
-     * Service Unavailable
-     */
-    503: Problem;
-};
-
-export type CatalogueProductFacetsError = CatalogueProductFacetsErrors[keyof CatalogueProductFacetsErrors];
-
-export type CatalogueProductFacetsResponses = {
-    /**
-     * Successful Response
-     */
-    200: Facets;
-};
-
-export type CatalogueProductFacetsResponse = CatalogueProductFacetsResponses[keyof CatalogueProductFacetsResponses];
-
-export type CatalogueGetProductData = {
-    body?: never;
-    path: {
-        /**
-         * Award Id
-         */
-        award_id: string;
-    };
-    query?: never;
-    url: '/api/v1/catalogue/products/{award_id}';
-};
-
-export type CatalogueGetProductErrors = {
-    /**
-     * Not Found
-     */
-    404: Problem;
-    /**
-     * Unprocessable Entity
-     */
-    422: Problem;
-    /**
-     * Service Unavailable
-     */
-    503: Problem;
-};
-
-export type CatalogueGetProductError = CatalogueGetProductErrors[keyof CatalogueGetProductErrors];
-
-export type CatalogueGetProductResponses = {
-    /**
-     * Successful Response
-     */
-    200: CatalogueDetail;
-};
-
-export type CatalogueGetProductResponse = CatalogueGetProductResponses[keyof CatalogueGetProductResponses];
-
-export type CatalogueExportCsvData = {
-    body?: never;
-    path?: never;
-    query?: {
-        /**
-         * newest (default), name (pinyin order) or relevance (needs `q`).
-         */
-        sort?: CatalogueSort;
-        /**
-         * Lang
-         *
-         * Language of the header row and of the labels.
-         */
-        lang?: 'zh' | 'en';
-        /**
-         * Batch
-         *
-         * A batch's id.
-         */
-        batch?: string | null;
-        /**
-         * Year
-         *
-         * The batch's year.
-         */
-        year?: number | null;
-        /**
-         * Field
-         *
-         * A field code (see /taxonomy).
-         */
-        field?: string | null;
-        /**
-         * Product Type
-         */
-        product_type?: ProductType | null;
-        /**
-         * Level
-         */
-        level?: TechnicalLevel | null;
-        /**
-         * District
-         */
-        district?: District | null;
-        /**
-         * Organisation
-         *
-         * The awarded organisation's id.
-         */
-        organisation?: string | null;
-        /**
-         * Status
-         *
-         * valid, expired (past its validity, Beijing time) or revoked; absent: all.
-         */
-        status?: EntryStatus | null;
-        /**
-         * Q
-         *
-         * Words or characters found anywhere in the product's names, model, summaries or the organisation's names (a case-insensitive substring match, full-width forms folded).
-         */
-        q?: string | null;
-    };
-    url: '/api/v1/catalogue/export.csv';
-};
-
-export type CatalogueExportCsvErrors = {
-    /**
-     * Unprocessable Entity
-     */
-    422: Problem;
-    /**
-     * Service Unavailable
-     */
-    503: Problem;
-};
-
-export type CatalogueExportCsvError = CatalogueExportCsvErrors[keyof CatalogueExportCsvErrors];
-
-export type CatalogueExportCsvResponses = {
-    /**
-     * CSV with a header row.
-     */
-    200: Blob | File;
-};
-
-export type CatalogueExportCsvResponse = CatalogueExportCsvResponses[keyof CatalogueExportCsvResponses];
-
-export type CatalogueExportXlsxData = {
-    body?: never;
-    path?: never;
-    query?: {
-        /**
-         * newest (default), name (pinyin order) or relevance (needs `q`).
-         */
-        sort?: CatalogueSort;
-        /**
-         * Lang
-         *
-         * Language of the header row and of the labels.
-         */
-        lang?: 'zh' | 'en';
-        /**
-         * Batch
-         *
-         * A batch's id.
-         */
-        batch?: string | null;
-        /**
-         * Year
-         *
-         * The batch's year.
-         */
-        year?: number | null;
-        /**
-         * Field
-         *
-         * A field code (see /taxonomy).
-         */
-        field?: string | null;
-        /**
-         * Product Type
-         */
-        product_type?: ProductType | null;
-        /**
-         * Level
-         */
-        level?: TechnicalLevel | null;
-        /**
-         * District
-         */
-        district?: District | null;
-        /**
-         * Organisation
-         *
-         * The awarded organisation's id.
-         */
-        organisation?: string | null;
-        /**
-         * Status
-         *
-         * valid, expired (past its validity, Beijing time) or revoked; absent: all.
-         */
-        status?: EntryStatus | null;
-        /**
-         * Q
-         *
-         * Words or characters found anywhere in the product's names, model, summaries or the organisation's names (a case-insensitive substring match, full-width forms folded).
-         */
-        q?: string | null;
-    };
-    url: '/api/v1/catalogue/export.xlsx';
-};
-
-export type CatalogueExportXlsxErrors = {
-    /**
-     * Unprocessable Entity
-     */
-    422: Problem;
-    /**
-     * Service Unavailable
-     */
-    503: Problem;
-};
-
-export type CatalogueExportXlsxError = CatalogueExportXlsxErrors[keyof CatalogueExportXlsxErrors];
-
-export type CatalogueExportXlsxResponses = {
-    /**
-     * An XLSX workbook with one sheet.
-     */
-    200: Blob | File;
-};
-
-export type CatalogueExportXlsxResponse = CatalogueExportXlsxResponses[keyof CatalogueExportXlsxResponses];
-
-export type CatalogueExportJsonData = {
-    body?: never;
-    path?: never;
-    query?: {
-        /**
-         * newest (default), name (pinyin order) or relevance (needs `q`).
-         */
-        sort?: CatalogueSort;
-        /**
-         * Batch
-         *
-         * A batch's id.
-         */
-        batch?: string | null;
-        /**
-         * Year
-         *
-         * The batch's year.
-         */
-        year?: number | null;
-        /**
-         * Field
-         *
-         * A field code (see /taxonomy).
-         */
-        field?: string | null;
-        /**
-         * Product Type
-         */
-        product_type?: ProductType | null;
-        /**
-         * Level
-         */
-        level?: TechnicalLevel | null;
-        /**
-         * District
-         */
-        district?: District | null;
-        /**
-         * Organisation
-         *
-         * The awarded organisation's id.
-         */
-        organisation?: string | null;
-        /**
-         * Status
-         *
-         * valid, expired (past its validity, Beijing time) or revoked; absent: all.
-         */
-        status?: EntryStatus | null;
-        /**
-         * Q
-         *
-         * Words or characters found anywhere in the product's names, model, summaries or the organisation's names (a case-insensitive substring match, full-width forms folded).
-         */
-        q?: string | null;
-    };
-    url: '/api/v1/catalogue/export.json';
-};
-
-export type CatalogueExportJsonErrors = {
-    /**
-     * Unprocessable Entity
-     */
-    422: Problem;
-    /**
-     * Service Unavailable
-     */
-    503: Problem;
-};
-
-export type CatalogueExportJsonError = CatalogueExportJsonErrors[keyof CatalogueExportJsonErrors];
-
-export type CatalogueExportJsonResponses = {
-    /**
-     * A JSON array.
-     */
-    200: Blob | File;
-};
-
-export type CatalogueExportJsonResponse = CatalogueExportJsonResponses[keyof CatalogueExportJsonResponses];
-
-export type CatalogueListChangesData = {
-    body?: never;
-    path?: never;
-    query?: {
-        /**
-         * Since
-         *
-         * The `next_cursor` of the previous answer.
-         */
-        since?: string | null;
-        /**
-         * Limit
-         *
-         * Items per page (≤ 100).
-         */
-        limit?: number;
-    };
-    url: '/api/v1/catalogue/changes';
-};
-
-export type CatalogueListChangesErrors = {
-    /**
-     * Unprocessable Entity
-     */
-    422: Problem;
-    /**
-     * Service Unavailable
-     */
-    503: Problem;
-};
-
-export type CatalogueListChangesError = CatalogueListChangesErrors[keyof CatalogueListChangesErrors];
-
-export type CatalogueListChangesResponses = {
-    /**
-     * Successful Response
-     */
-    200: ChangeFeed;
-};
-
-export type CatalogueListChangesResponse = CatalogueListChangesResponses[keyof CatalogueListChangesResponses];
-
 export type StatisticsReadStatisticsData = {
     body?: never;
     path?: never;
@@ -14403,58 +14458,3 @@ export type NotificationsGetMailResponses = {
 };
 
 export type NotificationsGetMailResponse = NotificationsGetMailResponses[keyof NotificationsGetMailResponses];
-
-export type OpsHealthzData = {
-    body?: never;
-    path?: never;
-    query?: never;
-    url: '/healthz';
-};
-
-export type OpsHealthzResponses = {
-    /**
-     * Successful Response
-     */
-    200: Status;
-};
-
-export type OpsHealthzResponse = OpsHealthzResponses[keyof OpsHealthzResponses];
-
-export type OpsReadyzData = {
-    body?: never;
-    path?: never;
-    query?: never;
-    url: '/readyz';
-};
-
-export type OpsReadyzErrors = {
-    /**
-     * Service Unavailable
-     */
-    503: Problem;
-};
-
-export type OpsReadyzError = OpsReadyzErrors[keyof OpsReadyzErrors];
-
-export type OpsReadyzResponses = {
-    /**
-     * Successful Response
-     */
-    200: Status;
-};
-
-export type OpsReadyzResponse = OpsReadyzResponses[keyof OpsReadyzResponses];
-
-export type OpsPrometheusMetricsData = {
-    body?: never;
-    path?: never;
-    query?: never;
-    url: '/metrics';
-};
-
-export type OpsPrometheusMetricsResponses = {
-    /**
-     * Successful Response
-     */
-    200: unknown;
-};

@@ -1,6 +1,7 @@
 import type { RouteLocationNormalized, RouteLocationRaw } from 'vue-router'
 
 import type { Me, Role } from '@/api'
+import type { MessageDomain } from '@/i18n'
 
 declare module 'vue-router' {
   interface RouteMeta {
@@ -10,6 +11,8 @@ declare module 'vue-router' {
     requiresAuth?: boolean
     /** At least one of these roles is required (implies requiresAuth). */
     roles?: Role[]
+    /** Message domains the route's screens show, loaded before it renders (`loadMessages`). */
+    messages?: MessageDomain[]
   }
 }
 

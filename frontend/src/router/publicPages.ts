@@ -1,4 +1,5 @@
-// One lazy chunk for every public page (a citizen on a phone loads no staff screen).
+// One lazy chunk for the public pages (a citizen on a phone loads no staff screen); the
+// catalogue pages are chunks of their own, the site's most visited route loading only itself.
 export { default as HomePage } from '@/pages/home/HomePage.vue'
 export { default as LoginPage } from '@/pages/auth/LoginPage.vue'
 export { default as RegisterPage } from '@/pages/auth/RegisterPage.vue'
@@ -6,8 +7,5 @@ export { default as NotFoundPage } from '@/pages/errors/NotFoundPage.vue'
 export { default as ForbiddenPage } from '@/pages/errors/ForbiddenPage.vue'
 export { default as PublicityPage } from '@/pages/publicity/PublicityPage.vue'
 export { default as ObjectionFormPage } from '@/pages/publicity/ObjectionFormPage.vue'
-export { default as CataloguePage } from '@/pages/catalogue/CataloguePage.vue'
-export { default as ProductPage } from '@/pages/catalogue/ProductPage.vue'
-export { default as VerifyPage } from '@/pages/catalogue/VerifyPage.vue'
 export { default as RoadshowsPage } from '@/pages/roadshows/RoadshowsPage.vue'
 export { default as RoadshowPage } from '@/pages/roadshows/RoadshowPage.vue'
