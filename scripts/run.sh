@@ -8,6 +8,8 @@ scripts/setup.sh
 firstset=.venv/bin/firstset
 host=${HOST:-127.0.0.1}
 port=${PORT:-8000}
+# Links in e-mails and on certificates point at this server unless told otherwise.
+export PUBLIC_BASE_URL=${PUBLIC_BASE_URL:-http://$host:$port}
 
 $firstset migrate
 $firstset load-demo

@@ -53,9 +53,10 @@ def build(message: MailMessage, settings: Settings, now: datetime) -> EmailMessa
     domain = sender.domain or "firstset.localhost"
     mime["Message-ID"] = message.message_id or f"<{secrets.token_hex(8)}.{message.id}@{domain}>"
     mime["Auto-Submitted"] = "auto-generated"
-    mime["Content-Language"] = message.locale
     # Quoted-printable: 7-bit safe for any server, and still readable in an .eml file.
     mime.set_content(message.text, charset="utf-8", cte="quoted-printable")
+    # After set_content, which replaces every Content-* header.
+    mime["Content-Language"] = message.locale
     return mime
 
 

@@ -159,6 +159,8 @@ async def test_a_return_reaches_the_applicants_over_smtp(
         assert message["To"].addresses[0].display_name == user.display_name
         assert message["Message-ID"].startswith("<")
         assert message["Date"]
+        assert message["Auto-Submitted"] == "auto-generated"
+        assert message["Content-Language"] == ("en" if user is en_user else "zh-CN")
         part = message.get_body(preferencelist=("plain",))
         assert part is not None
         assert part.get_content_charset() == "utf-8"
