@@ -479,7 +479,8 @@ def b9(ctx: Context) -> list[Row]:
     from api.config import get_settings
 
     settings = get_settings()
-    pool_limit = 2 * settings.db_pool_size * ctx.plan.workers
+    # Per process: the primary's pool and its overflow (as large), and the catalogue's reads.
+    pool_limit = (2 * settings.db_pool_size + settings.db_read_pool_size) * ctx.plan.workers
     ok = unexpected == 0 and socket_errors == 0 and pool_timeouts == 0
     ok = ok and peak["connections"] <= pool_limit
     lat = result.latency_ms
