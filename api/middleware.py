@@ -31,6 +31,7 @@ CONTENT_SECURITY_POLICY = (
     "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; "
     "base-uri 'self'; form-action 'self'; object-src 'none'"
 )
+HSTS = "max-age=31536000; includeSubDomains"
 # The docs pages run Swagger UI / ReDoc bootstrapping inline scripts.
 DOCS_CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
@@ -87,6 +88,10 @@ class RequestContextMiddleware:
                     "Content-Security-Policy",
                     DOCS_CONTENT_SECURITY_POLICY if is_docs else CONTENT_SECURITY_POLICY,
                 )
+                # Only over https (uvicorn --proxy-headers sets the scheme behind a proxy):
+                # sent over plain http it would be ignored, or pin a development host.
+                if scope.get("scheme") == "https":
+                    out.setdefault("Strict-Transport-Security", HSTS)
             await send(message)
 
         try:

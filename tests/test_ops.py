@@ -3,6 +3,7 @@ from __future__ import annotations
 import re
 
 import httpx
+from fastapi import FastAPI
 
 
 async def test_healthz_and_readyz(client: httpx.AsyncClient) -> None:
@@ -26,6 +27,17 @@ async def test_security_headers(client: httpx.AsyncClient) -> None:
     csp = response.headers["content-security-policy"]
     assert "script-src 'self';" in csp
     assert "unsafe-inline" not in csp.split("script-src")[1][:30]
+
+
+async def test_hsts_only_over_https(app: FastAPI) -> None:
+    for scheme, expected in (("https", "max-age=31536000; includeSubDomains"), ("http", None)):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url=f"{scheme}://testserver") as c:
+            response = await c.get("/healthz")
+        assert response.headers.get("strict-transport-security") == expected, scheme
+        assert response.headers["x-frame-options"] == "DENY"
+        assert response.headers["referrer-policy"] == "strict-origin-when-cross-origin"
+        assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
 
 
 async def test_metrics_count_requests_by_route_template(client: httpx.AsyncClient) -> None:
