@@ -225,8 +225,14 @@ def install_error_handlers(app: FastAPI) -> None:
             detail = f"No resource at {request.url.path}."
         headers = dict(exc.headers or {})
         if status == 405:
+            allowed = allowed_methods(request.app, request.url.path)
+            if not allowed and request.url.path.startswith("/api/"):
+                # Only the SPA's fallback took the path (a malformed id, say): nothing is here.
+                return problem_response(
+                    404, "not_found", "Not found", f"No resource at {request.url.path}."
+                )
             detail = f"{request.method} is not allowed on {request.url.path}."
-            if allowed := allowed_methods(request.app, request.url.path):
+            if allowed:
                 headers["Allow"] = ", ".join(allowed)
         return problem_response(status, code, title, detail, headers=headers)
 

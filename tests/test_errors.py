@@ -55,6 +55,29 @@ async def test_method_not_allowed_lists_every_method_of_the_path(
     assert response.headers["allow"] == allowed
 
 
+async def test_a_malformed_id_where_only_uuids_route_is_not_found(
+    client: httpx.AsyncClient,
+) -> None:
+    """`/experts/{user_id:uuid}` takes no other id: no route serves the path, so it is a 404
+    (not a 405 borrowed from the SPA's fallback)."""
+    for method in ("PUT", "POST", "DELETE"):
+        response = await client.request(method, "/api/v1/experts/null,null")
+        assert_problem(response, 404, "not_found")
+
+
+async def test_an_undeliverable_email_has_a_code_of_its_own(client: httpx.AsyncClient) -> None:
+    registration = {
+        "email": "someone@example.test",
+        "password": "a long enough passphrase 2021",
+        "display_name": "某人",
+        "organization": {"name_zh": "某公司", "uscc": "91110108MA01ABCD2X", "district": "haidian"},
+    }
+    response = await client.post("/api/v1/auth/register", json=registration)
+    body = assert_problem(response, 422, "validation_error")
+    codes = {e["field"]: e["code"] for e in body["errors"]}
+    assert codes["email"] == "email_undeliverable"
+
+
 async def test_malformed_json(client: httpx.AsyncClient) -> None:
     response = await client.post(
         "/api/v1/auth/login", content=b'{"email": ', headers={"content-type": "application/json"}

@@ -3,15 +3,43 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StringConstraints,
+    ValidationError,
+    ValidatorFunctionWrapHandler,
+    WrapValidator,
+)
+from pydantic_core import PydanticCustomError
 
 from api.models import District, Locale, Role
 from api.organizations.schemas import EnterpriseCreate
 
 DisplayName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 Password = Annotated[str, Field(min_length=1, max_length=128)]
+
+
+def _deliverable(value: object, handler: ValidatorFunctionWrapHandler) -> str:
+    """Beyond the address syntax the schema states (`format: email`), mail must be able to
+    reach it: reserved and special-use domains (.test, .invalid, localhost) are refused under
+    a code of their own."""
+    try:
+        return str(handler(value))
+    except ValidationError as exc:
+        reason = exc.errors()[0]["msg"].removeprefix("value is not a valid email address: ")
+        raise PydanticCustomError(
+            "email_undeliverable",
+            "Not an e-mail address mail can reach: {reason}",
+            {"reason": reason},
+        ) from None
+
+
 # E-mail addresses are compared and stored lower-cased.
-Email = Annotated[EmailStr, AfterValidator(str.lower)]
+Email = Annotated[EmailStr, WrapValidator(_deliverable), AfterValidator(str.lower)]
 
 
 class LoginRequest(BaseModel):

@@ -233,13 +233,16 @@ async def get_product(award_id: uuid.UUID, request: Request, session: ReadSessio
 
 
 def _export_route(media_type: str, description: str) -> dict[str, Any]:
+    # The JSON export is an array of entries; the others are files.
+    schema = (
+        {"type": "array", "items": {"type": "object"}}
+        if media_type == "application/json"
+        else {"type": "string", "format": "binary"}
+    )
     return {
         "response_class": StreamingResponse,
         "responses": {
-            200: {
-                "description": description,
-                "content": {media_type: {"schema": {"type": "string", "format": "binary"}}},
-            },
+            200: {"description": description, "content": {media_type: {"schema": schema}}},
             **READ_ERRORS,
         },
     }

@@ -5,9 +5,10 @@ from datetime import date, datetime
 from typing import Annotated
 
 from fastapi import UploadFile
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 from pydantic_core import PydanticCustomError
 
+from api.auth.schemas import Email
 from api.models import ApplicationStatus, ObjectionStatus
 from api.taxonomy.schemas import Term
 
@@ -73,7 +74,7 @@ class ObjectionCreate(BaseModel):
         pattern=r"^\+?[0-9][0-9 -]*[0-9]$",
         description="Digits, spaces and dashes, optionally after a leading +.",
     )
-    objector_email: EmailStr | None = Field(None, max_length=254)
+    objector_email: Email | None = Field(None, max_length=254)
     objector_organization: str | None = Field(None, max_length=200)
     statement: Statement
     evidence: UploadFile | None = Field(None, description="A PDF, judged by its content.")

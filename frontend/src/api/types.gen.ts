@@ -6975,7 +6975,9 @@ export type CatalogueExportJsonResponses = {
     /**
      * A JSON array.
      */
-    200: Blob | File;
+    200: Array<{
+        [key: string]: unknown;
+    }>;
 };
 
 export type CatalogueExportJsonResponse = CatalogueExportJsonResponses[keyof CatalogueExportJsonResponses];
