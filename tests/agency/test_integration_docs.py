@@ -6,14 +6,13 @@ import os
 import re
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 
-import httpx
 import pytest
 
 from api.agency.demo import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
 from tests import dbutil
+from tests.servers import demo_database, running_server
 
 DOC = dbutil.ROOT / "docs" / "integration.md"
 BLOCK = re.compile(r"^```(\w+)\n(.*?)^```", re.MULTILINE | re.DOTALL)
@@ -27,38 +26,12 @@ def blocks(language: str) -> list[str]:
 def docs_server() -> Iterator[str]:
     """A uvicorn subprocess on a database of its own, loaded with the demo data (as the e2e
     suite's `live_server`, without the built SPA)."""
-    name = dbutil.run_database("agency-docs")
-    url = dbutil.recreate_database(name)
-    env = {**os.environ, "DATABASE_URL": url, "ENVIRONMENT": "test", "LOG_LEVEL": "WARNING"}
-    cli = [sys.executable, "-m", "api.cli"]
-    subprocess.run([*cli, "migrate"], env=env, check=True, capture_output=True, timeout=120)
-    subprocess.run([*cli, "load-demo"], env=env, check=True, capture_output=True, timeout=180)
-    port = dbutil.free_port()
-    (dbutil.ROOT / "var").mkdir(exist_ok=True)
-    log = (dbutil.ROOT / "var" / f"agency-docs-server-{os.getpid()}.log").open("w")
-    process = subprocess.Popen(
-        [*cli, "serve", "--port", str(port), "--workers", "1"],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
+    name, env = demo_database("agency-docs")
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline or process.poll() is not None:
-                pytest.fail(f"live server did not start; see {log.name}")
-            time.sleep(0.2)
-        yield base
+        log = dbutil.ROOT / "var" / f"agency-docs-server-{os.getpid()}.log"
+        with running_server(env, log) as base:
+            yield base
     finally:
-        process.terminate()
-        process.wait(timeout=15)
-        log.close()
         dbutil.drop_database(name)
 
 

@@ -24,6 +24,7 @@ from tests import dbutil
 from tests.awards.helpers import awards_of, grant
 from tests.factories.applications import make_application, make_batch
 from tests.factories.identity import make_org
+from tests.servers import running_server
 
 Committing = tuple[FastAPI, async_sessionmaker[AsyncSession]]
 
@@ -148,34 +149,13 @@ async def test_two_first_pdf_requests_render_once(
 def live_server(committing_app: Committing, tmp_path: Path) -> Iterator[str]:
     """`firstset serve` on the committing database."""
     port = dbutil.free_port()
-    log = (tmp_path / "server.log").open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "api.cli", "serve", "--port", str(port), "--workers", "1"],
-        env={
-            **os.environ,
-            "DATABASE_URL": url_of(committing_app[1]),
-            "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
-        },
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline or process.poll() is not None:
-                pytest.fail(f"server did not start: {(tmp_path / 'server.log').read_text()}")
-            time.sleep(0.2)
+    env = {
+        **os.environ,
+        "DATABASE_URL": url_of(committing_app[1]),
+        "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+    }
+    with running_server(env, tmp_path / "server.log", port=port) as base:
         yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=15)
-        log.close()
 
 
 async def test_verify_a_number_against_the_live_site(

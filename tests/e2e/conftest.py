@@ -4,29 +4,18 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import sys
-import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 from playwright.async_api import Browser, async_playwright
 
+from bench.browser import CHROMIUM_ARGS
 from tests import dbutil
+from tests.servers import demo_database, running_server
 
 ROOT = dbutil.ROOT
 ARTIFACTS = ROOT / "artifacts" / "screenshots"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 def chromium_path() -> str:
@@ -41,38 +30,12 @@ def live_server() -> Iterator[str]:
     if not (ROOT / "frontend" / "dist" / "index.html").is_file():
         pytest.fail("frontend/dist is missing: the test command builds it (scripts/setup.sh)")
     worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-    url = dbutil.recreate_database(dbutil.run_database("e2e"))
-    env = {**os.environ, "DATABASE_URL": url, "ENVIRONMENT": "test", "LOG_LEVEL": "WARNING"}
-    cli = [sys.executable, "-m", "api.cli"]
-    subprocess.run([*cli, "migrate"], env=env, check=True, capture_output=True, timeout=120)
-    subprocess.run([*cli, "load-demo"], env=env, check=True, capture_output=True, timeout=120)
-    port = dbutil.free_port()
-    (ROOT / "var").mkdir(exist_ok=True)
-    log = (ROOT / "var" / f"e2e-server-{worker}.log").open("w")
-    process = subprocess.Popen(
-        [*cli, "serve", "--port", str(port), "--workers", "1"],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
+    name, env = demo_database("e2e")
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline or process.poll() is not None:
-                pytest.fail(f"live server did not start; see {log.name}")
-            time.sleep(0.2)
-        yield base
+        with running_server(env, ROOT / "var" / f"e2e-server-{worker}.log") as base:
+            yield base
     finally:
-        process.terminate()
-        process.wait(timeout=15)
-        log.close()
-        dbutil.drop_database(dbutil.run_database("e2e"))
+        dbutil.drop_database(name)
 
 
 @pytest.fixture(scope="session")
