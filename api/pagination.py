@@ -22,6 +22,8 @@ K = TypeVar("K")
 
 MAX_LIMIT = 100
 
+# The largest id a PostgreSQL bigint holds: a larger one in a path is a 422, not a driver error.
+BIGINT_MAX = 2**63 - 1
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Items per page (≤ 100).")]
 Cursor = Annotated[
     str | None,

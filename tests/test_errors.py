@@ -13,11 +13,15 @@ import httpx
 import pytest
 from alembic import command
 from fastapi import APIRouter, FastAPI
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.auth.passwords import password_problem
 from api.db import build_engine, database
 from api.main import create_app
+from api.models import Role
 from tests import dbutil
 from tests.auth.test_router import assert_problem
+from tests.factories.identity import logged_in
 
 
 async def test_unknown_route(client: httpx.AsyncClient) -> None:
@@ -175,3 +179,24 @@ class TestDatabaseOutage:
             await engine.dispose()
             if previous is not None:
                 database.use(previous)
+
+
+async def test_an_id_beyond_bigint_is_a_422_not_a_driver_error(
+    db: AsyncSession, client: httpx.AsyncClient
+) -> None:
+    await logged_in(db, client, Role.admin)
+    for path in (
+        "/api/v1/notifications/4007400504511311336439808/read",
+        "/api/v1/admin/webhooks/deliveries/269939024732536045568/redeliver",
+    ):
+        body = assert_problem(await client.post(path), 422, "validation_error")
+        assert body["errors"][0]["code"] == "less_than_equal"
+    mail = await client.get("/api/v1/admin/mail/9616551483952659100073984")
+    assert_problem(mail, 422, "validation_error")
+
+
+def test_a_passphrase_longer_than_the_strength_meter_reads_is_judged() -> None:
+    """zxcvbn refuses input over 72 characters: the policy must not pass that on as a 500."""
+    long_and_strong = "correct horse battery staple " * 4  # 116 characters
+    assert password_problem(long_and_strong.strip(), user_inputs=[]) is None
+    assert password_problem("a" * 129, user_inputs=[]) == "Use at most 128 characters."

@@ -12,6 +12,8 @@ from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
 MIN_LENGTH = 10
 MAX_LENGTH = 128
+# zxcvbn refuses longer input (ValueError); a passphrase's first 72 characters judge it well.
+ZXCVBN_MAX_LENGTH = 72
 _hasher = PasswordHasher()  # argon2id with the library's (RFC 9106 low-memory) parameters
 
 
@@ -28,7 +30,7 @@ def password_problem(password: str, *, user_inputs: list[str]) -> str | None:
         return f"Use at most {MAX_LENGTH} characters."
     if password.lower() in _common_passwords():
         return "This password is on a list of commonly used passwords."
-    if zxcvbn(password[:MAX_LENGTH], user_inputs=user_inputs)["score"] < 2:
+    if zxcvbn(password[:ZXCVBN_MAX_LENGTH], user_inputs=user_inputs)["score"] < 2:
         return "This password is too easy to guess; add words or mix characters."
     return None
 

@@ -19,13 +19,13 @@ from api.notifications.schemas import (
     ReadAll,
     UnreadCount,
 )
-from api.pagination import Cursor, Limit, Page, build_page, keyset_after
+from api.pagination import BIGINT_MAX, Cursor, Limit, Page, build_page, keyset_after
 from api.permissions import AdminPrincipal, CurrentPrincipal, Principal
 
 router = APIRouter(tags=["notifications"])
 
-NotificationId = Annotated[int, Path(ge=1)]
-MailId = Annotated[int, Path(ge=1)]
+NotificationId = Annotated[int, Path(ge=1, le=BIGINT_MAX)]
+MailId = Annotated[int, Path(ge=1, le=BIGINT_MAX)]
 
 
 def _private(response: Response) -> None:

@@ -4,7 +4,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Request, Response
+from fastapi import APIRouter, Depends, Header, Path, Request, Response
 from fastapi import status as http
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -14,7 +14,15 @@ from api.db import SessionDep
 from api.errors import problem_responses
 from api.http_cache import PRIVATE_NO_STORE
 from api.models import DeliveryStatus, Scope, WebhookDelivery, WebhookSubscription
-from api.pagination import Cursor, Limit, Page, build_page, keyset_after, parse_created_key
+from api.pagination import (
+    BIGINT_MAX,
+    Cursor,
+    Limit,
+    Page,
+    build_page,
+    keyset_after,
+    parse_created_key,
+)
 from api.permissions import AdminPrincipal
 from api.webhooks import service
 from api.webhooks.schemas import (
@@ -39,7 +47,7 @@ router = APIRouter(tags=["webhooks"], route_class=ClientRoute)
 ADMIN = "/admin/webhooks"
 
 Client = Annotated[ClientPrincipal, Depends(require_scope(Scope.webhooks_manage))]
-DeliveryId = int
+DeliveryId = Annotated[int, Path(ge=1, le=BIGINT_MAX)]
 
 
 def _private(response: Response, subscription: WebhookSubscription | None = None) -> None:
