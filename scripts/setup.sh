@@ -49,7 +49,7 @@ if command -v apt-get >/dev/null 2>&1; then
   # WeasyPrint renders the certificate PDFs with Pango; the CJK fonts are their typeface.
   apt_install fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
   # poppler-utils (pdftotext, pdftoppm) and zbar-tools (zbarimg) check the certificate PDFs.
-  $want_test_tools && apt_install chromium poppler-utils zbar-tools
+  $want_test_tools && apt_install chromium poppler-utils zbar-tools wrk
 fi
 
 # --- Frontend ---------------------------------------------------------------
