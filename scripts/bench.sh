@@ -5,23 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-say() { printf '\033[1;34m==>\033[0m %s\n' "$*"; }
-
-apt_install() {
-  local missing=()
-  for pkg in "$@"; do dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg"); done
-  [ ${#missing[@]} -eq 0 ] && return 0
-  say "installing Debian packages: ${missing[*]}"
-  local sudo=""
-  [ "$(id -u)" -ne 0 ] && sudo="sudo"
-  $sudo apt-get -o DPkg::Lock::Timeout=300 update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get -o DPkg::Lock::Timeout=300 install -y -qq \
-    --no-install-recommends "${missing[@]}"
-}
-
+# The test tools include wrk (the HTTP load generator) and Chromium.
 scripts/setup.sh --test
-if ! command -v wrk >/dev/null 2>&1; then
-  command -v apt-get >/dev/null 2>&1 || { echo "install wrk (the HTTP load generator)" >&2; exit 1; }
-  apt_install wrk
-fi
+command -v wrk >/dev/null 2>&1 || { echo "install wrk (the HTTP load generator)" >&2; exit 1; }
 exec .venv/bin/python -m bench --server "${BENCH_SERVER:-postgresql://postgres@127.0.0.1:5432/postgres}" "$@"

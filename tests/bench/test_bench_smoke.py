@@ -18,7 +18,7 @@ BUDGETS = {"B1", "B1w", "B2", "B3", "B4", "B5", "B6", "B7", "B8", "B9"}
 
 def test_every_scenario_runs_on_tiny_data(tmp_path: Path) -> None:
     if not shutil.which("wrk"):
-        pytest.fail("wrk is not installed (scripts/bench.sh installs it)")
+        pytest.fail("wrk is not installed (scripts/setup.sh --test installs it)")
     out = tmp_path / "smoke.json"
     report = run(SMOKE, dbutil.server_url(), out=out, prefix=f"firstset_bench_{dbutil._RUN}")
 
