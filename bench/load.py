@@ -95,7 +95,7 @@ def wrk(
 def wrk_binary() -> str:
     found = shutil.which("wrk")
     if not found:
-        raise SystemExit("wrk is not installed (scripts/bench.sh installs it)")
+        raise SystemExit("wrk is not installed (scripts/setup.sh --test installs it)")
     return found
 
 
