@@ -46,14 +46,15 @@ from api.catalogue.items import (
 )
 from api.catalogue.schemas import CatalogueSort, EntryStatus
 from api.catalogue.search import SearchQuery
+from api.config import get_settings
 from api.errors import ServiceUnavailable
 from api.models import CatalogueChange, CatalogueEntry, District, ProductType, TechnicalLevel
 from api.models.award import CatalogueFacetCount, CatalogueFacetExpiry
 
 C = CatalogueChange.__table__.c
 
-# Public reads give up rather than hold a connection; an export reads for longer, in chunks.
-LIST_TIMEOUT_MS = 3_000
+# Public reads give up rather than hold a connection (DB_PUBLIC_STATEMENT_TIMEOUT_MS, also the
+# read pool's own timeout); an export reads for longer, in chunks.
 EXPORT_TIMEOUT_MS = 60_000
 
 
@@ -205,9 +206,13 @@ def entries(
 # --- reads -----------------------------------------------------------------------------------
 
 
-async def limit_statements(session: AsyncSession, timeout_ms: int = LIST_TIMEOUT_MS) -> None:
+def _public_timeout_ms(timeout_ms: int | None) -> int:
+    return timeout_ms or get_settings().db_public_statement_timeout_ms
+
+
+async def limit_statements(session: AsyncSession, timeout_ms: int | None = None) -> None:
     """`statement_timeout` for the rest of this transaction (a public read)."""
-    await session.execute(text(f"SET LOCAL statement_timeout = {int(timeout_ms)}"))
+    await session.execute(text(f"SET LOCAL statement_timeout = {_public_timeout_ms(timeout_ms)}"))
 
 
 _VERSION = select(
@@ -216,11 +221,13 @@ _VERSION = select(
 )
 
 
-async def public_read(session: AsyncSession, timeout_ms: int = LIST_TIMEOUT_MS) -> int:
-    """Start a public read: `statement_timeout` for the rest of the transaction (SET LOCAL) and
-    the catalogue version, in one round trip."""
+async def public_read(session: AsyncSession, timeout_ms: int | None = None) -> int:
+    """Start a public read: `statement_timeout` for the rest of the transaction (SET LOCAL; a
+    no-op on the autocommit read pool, whose connections carry it already) and the catalogue
+    version, in one round trip."""
     conn = await session.connection()
-    row = (await conn.execute(_VERSION, {"timeout": str(int(timeout_ms))})).one()
+    timeout = str(_public_timeout_ms(timeout_ms))
+    row = (await conn.execute(_VERSION, {"timeout": timeout})).one()
     return int(row[1])
 
 
