@@ -13,6 +13,13 @@ PUBLIC_CACHE = "public, max-age=60, stale-while-revalidate=300"
 PRIVATE_NO_STORE = "private, no-store"
 
 
+def private_no_store(response: Response, etag: str | None = None) -> None:
+    """Marks a caller's own data as uncacheable by shared caches, with its version if given."""
+    response.headers["Cache-Control"] = PRIVATE_NO_STORE
+    if etag is not None:
+        response.headers["ETag"] = etag
+
+
 def etag_matches(if_none_match: str, etag: str) -> bool:
     """Whether an `If-None-Match` value names `etag` (weakly or strongly) or is `*`."""
     presented = {t.strip().removeprefix("W/") for t in if_none_match.split(",")}

@@ -28,7 +28,7 @@ from api.agency.schemas import (
 from api.concurrency import version_etag
 from api.db import SessionDep
 from api.errors import problem_responses
-from api.http_cache import PRIVATE_NO_STORE
+from api.http_cache import private_no_store
 from api.models import Scope
 from api.pagination import Cursor, Limit, Page, build_page, keyset_after, parse_created_key
 from api.permissions import AdminPrincipal
@@ -192,8 +192,7 @@ def client_read(view: service.ClientView) -> AgencyClientRead:
 
 
 def _private(response: Response, view: service.ClientView) -> None:
-    response.headers["Cache-Control"] = PRIVATE_NO_STORE
-    response.headers["ETag"] = version_etag(view.client.id, view.client.version)
+    private_no_store(response, version_etag(view.client.id, view.client.version))
 
 
 @router.get(

@@ -40,7 +40,7 @@ from api.experts.schemas import (
     RubricRead,
     RubricWrite,
 )
-from api.http_cache import PRIVATE_NO_STORE
+from api.http_cache import private_no_store
 from api.models import AssignmentStatus
 from api.pagination import (
     Cursor,
@@ -57,10 +57,6 @@ router = APIRouter(prefix="", tags=["experts"])
 READ = problem_responses(401, 403, 404, 422)
 WRITE = problem_responses(401, 403, 404, 409, 422)
 FieldQuery = Query(None, max_length=60, description="A field code, e.g. integrated_circuits.")
-
-
-def _private(response: Response) -> None:
-    response.headers["Cache-Control"] = PRIVATE_NO_STORE
 
 
 def _name_key(k: dict[str, object]) -> tuple[str, uuid.UUID]:
@@ -112,7 +108,7 @@ async def list_experts(
 async def read_own_profile(
     response: Response, session: SessionDep, principal: ExpertPrincipal
 ) -> ExpertDetail:
-    _private(response)
+    private_no_store(response)
     profile = await service.own_profile(session, principal)
     detail = await queries.expert_detail(session, profile.user_id)
     assert detail is not None
@@ -142,7 +138,7 @@ async def declare_own_conflict(
 async def read_expert(
     user_id: uuid.UUID, response: Response, session: SessionDep, principal: AdminPrincipal
 ) -> ExpertDetail:
-    _private(response)
+    private_no_store(response)
     detail = await queries.expert_detail(session, user_id)
     if detail is None:
         raise NotFound("No such expert.")
@@ -179,7 +175,7 @@ async def put_expert(
 async def list_conflicts(
     user_id: uuid.UUID, response: Response, session: SessionDep, principal: AdminPrincipal
 ) -> list[ConflictRead]:
-    _private(response)
+    private_no_store(response)
     await service.get_profile(session, user_id)
     return await queries.conflicts_of(session, user_id)
 
@@ -286,7 +282,7 @@ async def put_availability(
 async def read_review_settings(
     batch_id: uuid.UUID, response: Response, session: SessionDep, principal: AdminPrincipal
 ) -> ReviewSettingsRead:
-    _private(response)
+    private_no_store(response)
     return service.settings_read(await batch_service.get_batch(session, batch_id))
 
 
@@ -315,7 +311,7 @@ async def put_review_settings(
 async def read_rubric(
     batch_id: uuid.UUID, response: Response, session: SessionDep, principal: CurrentPrincipal
 ) -> RubricRead:
-    _private(response)
+    private_no_store(response)
     return await rubric.read_rubric(session, principal, batch_id)
 
 
@@ -340,7 +336,7 @@ async def put_rubric(
 async def read_attestation(
     batch_id: uuid.UUID, response: Response, session: SessionDep, principal: ExpertPrincipal
 ) -> AttestationRead:
-    _private(response)
+    private_no_store(response)
     batch = await batch_service.get_batch(session, batch_id)
     return await attestation.read_attestation(session, principal, batch)
 
@@ -383,7 +379,7 @@ async def run_draw(
 async def list_draws(
     batch_id: uuid.UUID, response: Response, session: SessionDep, principal: AdminPrincipal
 ) -> list[DrawRead]:
-    _private(response)
+    private_no_store(response)
     return await assignment.list_draws(session, batch_id)
 
 
@@ -400,7 +396,7 @@ async def read_draw(
     session: SessionDep,
     principal: AdminPrincipal,
 ) -> DrawDetail:
-    _private(response)
+    private_no_store(response)
     return await assignment.draw_detail(session, batch_id, draw_id)
 
 
@@ -413,7 +409,7 @@ async def read_draw(
 async def read_coverage(
     batch_id: uuid.UUID, response: Response, session: SessionDep, principal: AdminPrincipal
 ) -> CoverageRead:
-    _private(response)
+    private_no_store(response)
     return await assignment.coverage_report(session, batch_id)
 
 

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Path, Query, Request, Response
 
 from api.db import SessionDep
 from api.errors import problem_responses
-from api.http_cache import PRIVATE_NO_STORE
+from api.http_cache import private_no_store
 from api.models import MailMessage, MailStatus, Notification, Role
 from api.notifications import service
 from api.notifications.schemas import (
@@ -26,10 +26,6 @@ router = APIRouter(tags=["notifications"])
 
 NotificationId = Annotated[int, Path(ge=1, le=BIGINT_MAX)]
 MailId = Annotated[int, Path(ge=1, le=BIGINT_MAX)]
-
-
-def _private(response: Response) -> None:
-    response.headers["Cache-Control"] = PRIVATE_NO_STORE
 
 
 def _id_key(row: Notification | MailMessage) -> dict[str, int]:
@@ -75,7 +71,7 @@ async def list_notifications(
 async def unread_count(
     response: Response, session: SessionDep, principal: CurrentPrincipal
 ) -> UnreadCount:
-    _private(response)
+    private_no_store(response)
     return UnreadCount(unread=await service.unread_count(session, principal.user_id))
 
 
@@ -112,7 +108,7 @@ async def read_notification(
 async def get_preferences(
     response: Response, session: SessionDep, principal: CurrentPrincipal
 ) -> Preferences:
-    _private(response)
+    private_no_store(response)
     return await service.preferences(session, principal.user_id, _roles(principal))
 
 
@@ -161,5 +157,5 @@ async def list_mail(
 async def get_mail(
     mail_id: MailId, response: Response, session: SessionDep, principal: AdminPrincipal
 ) -> MailDetail:
-    _private(response)
+    private_no_store(response)
     return MailDetail.model_validate(await service.get_mail(session, mail_id))

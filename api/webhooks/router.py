@@ -12,7 +12,7 @@ from api.agency.auth import AgencyRoute, ClientPrincipal, require_scope
 from api.agency.idempotency import IdempotentRoute
 from api.db import SessionDep
 from api.errors import problem_responses
-from api.http_cache import PRIVATE_NO_STORE
+from api.http_cache import private_no_store
 from api.models import DeliveryStatus, Scope, WebhookDelivery, WebhookSubscription
 from api.pagination import (
     BIGINT_MAX,
@@ -51,9 +51,7 @@ DeliveryId = Annotated[int, Path(ge=1, le=BIGINT_MAX)]
 
 
 def _private(response: Response, subscription: WebhookSubscription | None = None) -> None:
-    response.headers["Cache-Control"] = PRIVATE_NO_STORE
-    if subscription is not None:
-        response.headers["ETag"] = service.etag(subscription)
+    private_no_store(response, service.etag(subscription) if subscription is not None else None)
 
 
 async def _deliveries_page(
