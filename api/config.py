@@ -7,7 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT_DIR = Path(__file__).resolve().parent.parent
@@ -37,7 +37,8 @@ class Settings(BaseSettings):
     )
     var_dir: Path = Field(
         ROOT_DIR / "var",
-        description="Local state: stored attachment files (files/), signing keys (keys/), "
+        description="Local state: stored files (files/, with the local storage backend), "
+        "signing keys (keys/), "
         "e-mail written without SMTP (mail/) and the embedded PostgreSQL (pgdata/). "
         "Keep it on a persistent volume.",
     )
@@ -125,10 +126,42 @@ class Settings(BaseSettings):
     load_demo_in_production: bool = Field(
         False, description="Allow `firstset load-demo` when environment=production."
     )
-    storage_backend: Literal["local"] = Field(
+    storage_backend: Literal["local", "s3"] = Field(
         "local",
-        description="Where attachment bytes live: `local` keeps them under var_dir/files "
-        "(content-addressed by sha256); S3-compatible storage comes later.",
+        description="Where attachment and certificate-PDF bytes live (content-addressed by "
+        "sha256): `local` under var_dir/files, `s3` in the S3-compatible bucket S3_BUCKET "
+        "(needed once API processes run on more than one host without a shared volume).",
+    )
+    s3_bucket: str | None = Field(
+        None, description="Bucket of the s3 storage backend; required with STORAGE_BACKEND=s3."
+    )
+    s3_prefix: str = Field(
+        "",
+        description="Key prefix inside the bucket, e.g. `firstset/files/`, so the bucket can "
+        "hold other things; under it keys are laid out as under var_dir/files (ab/cd/<sha256>). "
+        "Empty: the bucket's root.",
+    )
+    s3_endpoint_url: str | None = Field(
+        None,
+        description="Endpoint of an S3-compatible service (MinIO, Ceph, a cloud's object "
+        "storage), e.g. `https://objects.example.cn:9000`; unset: Amazon S3.",
+    )
+    s3_region: str | None = Field(
+        None, description="Region of the bucket (signs the requests); unset: the SDK's default."
+    )
+    s3_addressing_style: Literal["auto", "path", "virtual"] = Field(
+        "auto",
+        description="`path` (endpoint/bucket/key) for services without per-bucket host names, "
+        "as many self-hosted ones are; `virtual` (bucket.endpoint/key); `auto` lets the SDK "
+        "choose.",
+    )
+    s3_access_key_id: str | None = Field(
+        None,
+        description="Access key id for the bucket; required in production with "
+        "STORAGE_BACKEND=s3 (elsewhere unset leaves the SDK's own credential lookup).",
+    )
+    s3_secret_access_key: SecretStr | None = Field(
+        None, description="Secret access key belonging to S3_ACCESS_KEY_ID."
     )
     attachment_max_bytes: int = Field(
         20 * 1024 * 1024, gt=0, description="Largest attachment accepted, in bytes (20 MiB)."
@@ -220,6 +253,9 @@ class Settings(BaseSettings):
         self.var_dir = self.var_dir.resolve()
         if self.signing_key_dir is None:
             self.signing_key_dir = self.var_dir / "keys"
+        # One way to write a prefix, so that keys never start with or contain "//".
+        prefix = self.s3_prefix.strip("/")
+        self.s3_prefix = prefix + "/" if prefix else ""
         return self
 
     @property

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, Literal, Union, get_args, get_origin
 
 import annotated_types
+from pydantic import SecretStr
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
@@ -32,7 +33,8 @@ GROUPS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("Database", "The PostgreSQL server that is the system of record.", ("database_url", "db_")),
     (
         "Sessions and security",
-        "Browser sessions, cookies, rate limits and the proxies trusted for client addresses.",
+        "Browser sessions, cookies, rate limits, the proxies trusted for client addresses, and "
+        "the size and time limits of requests.",
         (
             "session_",
             "csrf_",
@@ -88,8 +90,9 @@ relative to the source checkout.
 
 With `ENVIRONMENT=production` the API (`firstset serve`) and the worker (`firstset worker`)
 refuse to start, listing every problem, when a secret (`SMTP_PASSWORD`, the password in
-`DATABASE_URL` or `REDIS_URL`) is one of the published demo secrets, `LOG_LEVEL` is `DEBUG`,
-`PUBLIC_BASE_URL` points at the machine itself (`127.0.0.1`, `localhost`), or no usable
+`DATABASE_URL` or `REDIS_URL`, `S3_SECRET_ACCESS_KEY`) is one of the published demo secrets,
+`LOG_LEVEL` is `DEBUG`, `PUBLIC_BASE_URL` points at the machine itself (`127.0.0.1`,
+`localhost`), `STORAGE_BACKEND=s3` lacks `S3_BUCKET` or its access keys, or no usable
 certificate-signing key is provisioned (`firstset rotate-signing-key` makes one).
 """
 
@@ -145,7 +148,14 @@ def _type_name(annotation: Any) -> str:
         return f"list of {_type_name(item)}s (JSON)"
     if isinstance(annotation, type) and issubclass(annotation, enum.Enum):
         return "one of " + ", ".join(f"`{member.value}`" for member in annotation)
-    names = {bool: "boolean", int: "integer", float: "number", str: "string", Path: "path"}
+    names = {
+        bool: "boolean",
+        int: "integer",
+        float: "number",
+        str: "string",
+        Path: "path",
+        SecretStr: "string (secret)",
+    }
     return names.get(annotation, getattr(annotation, "__name__", str(annotation)))
 
 
@@ -158,6 +168,8 @@ def _default(field: FieldInfo) -> str:
         value = field.default
     if value is None:
         return "unset"
+    if value == "":
+        return "empty"
     if isinstance(value, bool):
         return f"`{str(value).lower()}`"
     if isinstance(value, enum.Enum):

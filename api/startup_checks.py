@@ -1,5 +1,6 @@
 """What a production process checks before it serves or works: no published demo secret, no
-debug logging, a real public address, and a certificate-signing key it can use.
+debug logging, a real public address, a bucket and credentials when files go to an object
+store, and a certificate-signing key it can use.
 
 Every problem is collected before refusing, so an operator fixes them all in one go rather than
 one restart at a time."""
@@ -55,10 +56,12 @@ def _is_local_host(host: str | None) -> bool:
 def settings_problems(settings: Settings) -> list[str]:
     """What is wrong with `settings` for production, judged from the settings alone."""
     problems = []
+    s3_secret = settings.s3_secret_access_key
     secrets = {
         "SMTP_PASSWORD": settings.smtp_password,
         "the password in DATABASE_URL": _url_password(settings.database_url),
         "the password in REDIS_URL": _url_password(settings.redis_url),
+        "S3_SECRET_ACCESS_KEY": s3_secret.get_secret_value() if s3_secret else None,
     }
     for name, value in secrets.items():
         if value in DEMO_SECRETS:
@@ -72,6 +75,24 @@ def settings_problems(settings: Settings) -> list[str]:
         problems.append(
             f"PUBLIC_BASE_URL is {settings.public_base_url}: certificates would print a "
             "verification address nobody else can open; set the site's public address"
+        )
+    problems.extend(_storage_problems(settings))
+    return problems
+
+
+def _storage_problems(settings: Settings) -> list[str]:
+    if settings.storage_backend != "s3":
+        return []
+    problems = []
+    if not settings.s3_bucket:
+        problems.append(
+            "STORAGE_BACKEND is s3 but S3_BUCKET is not set: uploads would have nowhere to go"
+        )
+    if not (settings.s3_access_key_id and settings.s3_secret_access_key):
+        # Checked here rather than on the first upload, which would fail in front of a user.
+        problems.append(
+            "STORAGE_BACKEND is s3 but S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY are not both "
+            "set; give the object store's credentials"
         )
     return problems
 
