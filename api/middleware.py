@@ -3,13 +3,14 @@ headers, access log, metrics, and a problem+json answer for anything unhandled."
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 import time
 import uuid
 
 import structlog
-from starlette.datastructures import Headers, MutableHeaders
+from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api import metrics, request_context
@@ -40,6 +41,34 @@ DOCS_CONTENT_SECURITY_POLICY = (
 )
 
 
+def _raw(headers: dict[str, str]) -> tuple[tuple[bytes, bytes], ...]:
+    return tuple((k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items())
+
+
+# The headers every answer gets unless it set its own, by (docs page?, https?).
+_DEFAULT_HEADERS = {
+    (docs, https): _raw(
+        {
+            **SECURITY_HEADERS,
+            "Content-Security-Policy": DOCS_CONTENT_SECURITY_POLICY
+            if docs
+            else CONTENT_SECURITY_POLICY,
+            **({"Strict-Transport-Security": HSTS} if https else {}),
+        }
+    )
+    for docs in (False, True)
+    for https in (False, True)
+}
+
+
+@functools.lru_cache(maxsize=4096)
+def _canonical_ip(ip: str) -> str | None:
+    try:
+        return str(ipaddress.ip_address(ip))
+    except ValueError:
+        return None  # e.g. the test client's "testclient"
+
+
 class RequestContextMiddleware:
     def __init__(self, app: ASGIApp, trusted_proxies: list[str] | None = None) -> None:
         self.app = app
@@ -55,10 +84,7 @@ class RequestContextMiddleware:
                     ip = forwarded.split(",")[0].strip()
             except ValueError:
                 pass
-        try:
-            return str(ipaddress.ip_address(ip)) if ip else None
-        except ValueError:
-            return None  # e.g. the test client's "testclient"
+        return _canonical_ip(ip) if ip else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -80,18 +106,15 @@ class RequestContextMiddleware:
             if message["type"] == "http.response.start":
                 status_holder["status"] = message["status"]
                 status_holder["sent"] = True
-                out = MutableHeaders(scope=message)
-                out["X-Request-ID"] = request_id
-                for name, value in SECURITY_HEADERS.items():
-                    out.setdefault(name, value)
-                out.setdefault(
-                    "Content-Security-Policy",
-                    DOCS_CONTENT_SECURITY_POLICY if is_docs else CONTENT_SECURITY_POLICY,
-                )
+                # Raw header pairs, one pass: this runs on every answer, the cached ones too.
+                headers = [(k, v) for k, v in message.get("headers", ()) if k != b"x-request-id"]
+                present = {k.lower() for k, _ in headers}
+                headers.append((b"x-request-id", request_id.encode("latin-1")))
                 # Only over https (uvicorn --proxy-headers sets the scheme behind a proxy):
                 # sent over plain http it would be ignored, or pin a development host.
-                if scope.get("scheme") == "https":
-                    out.setdefault("Strict-Transport-Security", HSTS)
+                defaults = _DEFAULT_HEADERS[(is_docs, scope.get("scheme") == "https")]
+                headers += [(k, v) for k, v in defaults if k not in present]
+                message["headers"] = headers
             await send(message)
 
         try:

@@ -9,18 +9,38 @@ serves it again while both still hold. The version is the same short-lived readi
 uses, so a change shows here exactly when it shows through the router.
 
 Only plain anonymous GETs qualify: a bearer token means an agency client, whose scopes and rate
-limit the route must check, and an answer other than 200 is never kept."""
+limit the route must check, and an answer other than 200 is never kept.
+
+A list page not in memory is still answered here, by calling the list route's own function
+directly (`DirectList`): its query parameters are validated by one model derived from the
+route's own signature, and its read session comes from the same provider (overrides included).
+That skips routing and FastAPI's per-parameter work, which cost as much as the page's query.
+Anything unusual — a parameter the model refuses, a filter error, any exception before an answer
+exists — goes on to the router, which answers it (and its errors) the ordinary way."""
 
 from __future__ import annotations
 
-from starlette.datastructures import URL, Headers
+import inspect
+import logging
+from collections.abc import Callable
+from contextlib import asynccontextmanager
+from typing import Any, get_type_hints
+
+from fastapi.routing import APIRoute, iter_route_contexts
+from pydantic import BaseModel, ConfigDict, ValidationError, create_model
+from starlette.datastructures import URL, Headers, QueryParams
+from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.catalogue import cache
 from api.catalogue.items import today
+from api.db import get_read_session
 from api.http_cache import PUBLIC_CACHE, etag_matches
 
+log = logging.getLogger(__name__)
+
 PREFIX = "/api/v1/catalogue/"
+LIST_PATH = "/api/v1/catalogue/products"
 # The reads that qualify: list, facets, one product (not the streamed exports or the feed).
 CACHED_PATHS = ("/api/v1/catalogue/products", "/api/v1/catalogue/facets")
 
@@ -54,6 +74,88 @@ def _headers(etag: str, extra: list[tuple[bytes, bytes]]) -> list[tuple[bytes, b
     ]
 
 
+def _query_fields(
+    function: Callable[..., Any], names: tuple[str, ...] | None = None
+) -> dict[str, Any]:
+    """`function`'s query parameters as pydantic fields: their annotations (with the `Query`
+    constraints inside) and defaults."""
+    hints = get_type_hints(function, include_extras=True)
+    return {
+        name: (hints[name], parameter.default)
+        for name, parameter in inspect.signature(function).parameters.items()
+        if (names is None or name in names) and parameter.default is not inspect.Parameter.empty
+    }
+
+
+class DirectList:
+    """The list route's function called without the router (see the module's docstring)."""
+
+    PAGE_PARAMETERS = ("sort", "limit", "cursor")
+
+    def __init__(self) -> None:
+        from api.catalogue import router as routes  # the routes import this module
+
+        self.make_filter = routes.catalogue_filter
+        self.endpoint = routes.list_products
+        filters = _query_fields(routes.catalogue_filter)
+        self.filter_names = list(filters)
+        self.query: type[BaseModel] = create_model(
+            "CatalogueListQuery",
+            __config__=ConfigDict(extra="ignore", arbitrary_types_allowed=True),
+            **filters,
+            **_query_fields(routes.list_products, self.PAGE_PARAMETERS),
+        )
+
+    @staticmethod
+    def _route(scope: Scope) -> APIRoute | None:
+        app = scope["app"]
+        route: APIRoute | None = getattr(app.state, "catalogue_list_route", None)
+        if route is None:
+            for context in iter_route_contexts(app.routes):
+                found = context.original_route
+                if (
+                    context.path_format == LIST_PATH
+                    and isinstance(found, APIRoute)
+                    and "GET" in (found.methods or ())
+                ):
+                    route = app.state.catalogue_list_route = found
+                    break
+        return route
+
+    async def answer(self, scope: Scope, receive: Receive, send: Send) -> bool:
+        """Answer a list page; False (nothing sent) leaves the request to the router."""
+        route = self._route(scope)
+        if route is None:
+            return False
+        try:
+            query = self.query.model_validate(dict(QueryParams(scope.get("query_string", b""))))
+            values = {name: getattr(query, name) for name in self.filter_names}
+            flt = await self.make_filter(**values)
+            provider = scope["app"].dependency_overrides.get(get_read_session, get_read_session)
+            async with asynccontextmanager(provider)() as session:
+                page = (getattr(query, name) for name in self.PAGE_PARAMETERS)
+                response = await self.endpoint(Request(scope, receive), session, flt, *page)
+        except ValidationError:
+            return False
+        except Exception:
+            # The router answers it again, with the application's own error handling.
+            log.debug("catalogue list left to the router", exc_info=True)
+            return False
+        scope["route"] = route
+        await response(scope, receive, send)
+        return True
+
+
+_direct_list: DirectList | None = None
+
+
+def direct_list() -> DirectList:
+    global _direct_list
+    if _direct_list is None:
+        _direct_list = DirectList()
+    return _direct_list
+
+
 class CatalogueFastPath:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -64,6 +166,8 @@ class CatalogueFastPath:
             version = cache.version_clock.fresh()
             if entry is not None and entry.version == version and entry.day == today():
                 await self._answer(scope, send, entry)
+                return
+            if scope["path"] == LIST_PATH and await direct_list().answer(scope, receive, send):
                 return
         await self.app(scope, receive, send)
 

@@ -34,7 +34,7 @@ from api.models import (
 )
 from api.permissions import Principal, load_grants
 from api.review import aggregate, results
-from api.review.schemas import ResultRow
+from api.review.schemas import BatchResults, ResultRow
 from tests.factories.experts import make_expert
 from tests.factories.identity import make_org, make_user
 from tests.review.helpers import make_review_batch
@@ -164,7 +164,7 @@ async def _compare(
                     "batch_id": batch.id,
                     "organization_id": scene.org.id,
                     "status": entry.status,
-                    "product_name_zh": f"对照装备{i}",
+                    "product_name_zh": f"对照装备{i}{'aZ-'[i % 3]}",
                     "product_key": f"sql-parity-{app_ids[i]}",
                     "field": entry.field,
                     "submitted_at": _clock,
@@ -214,6 +214,7 @@ async def _compare(
 
         found = await results.batch_results(db, scene.admin, batch.id)
         by_id = {row.application_id: row for row in found.items}
+        assert [row.application_id for row in found.items] == _reading_order(batch.fields, found)
         expected = _expected(rule, entries, reviews)
         got = {i: _got(by_id[app_ids[i]]) for i in expected}
         assert got == expected
@@ -222,6 +223,24 @@ async def _compare(
         return {index[a]: row for a, row in by_id.items()}
     finally:
         await savepoint.rollback()
+
+
+def _reading_order(fields: list[str], found: BatchResults) -> list[uuid.UUID]:
+    """The order an admin reads results in, as Python sorts: the batch's fields in its order,
+    rank (unranked last), then name and id by code point."""
+    position = {code: i for i, code in enumerate(fields)}
+    rows = sorted(
+        found.items,
+        key=lambda r: (
+            position.get(r.field or "", len(position)),
+            r.field or "",
+            r.rank_in_field is None,
+            r.rank_in_field or 0,
+            r.product_name_zh,
+            str(r.application_id),
+        ),
+    )
+    return [r.application_id for r in rows]
 
 
 def d(value: str) -> Decimal:
