@@ -1,27 +1,74 @@
 """What the browser tests share: screenshots in both languages, the accessibility and phone-width
-checks, confirmation boxes, a valid PDF to upload."""
+checks, confirmation boxes, a valid PDF to upload, and demo users on the API for set-up."""
 
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
+import httpx
 from axe_playwright_python.async_playwright import Axe
 from playwright.async_api import Page, expect
 
+from api.config import DEMO_PASSWORD
 from tests import dbutil
 from tests.factories.files import minimal_pdf
 
 __all__ = [
+    "api_as",
     "assert_accessible",
     "confirm_box",
+    "create_batch",
     "minimal_pdf",
     "no_sideways_scroll",
+    "ok",
     "run_worker_once",
     "shoot",
 ]
+
+
+def api_as(base: str, email: str) -> httpx.Client:
+    """A demo user logged in on the API, sending the CSRF header on every request."""
+    client = httpx.Client(base_url=base, timeout=30)
+    response = client.post("/api/v1/auth/login", json={"email": email, "password": DEMO_PASSWORD})
+    response.raise_for_status()
+    client.headers["X-CSRF-Token"] = client.cookies["csrf_token"]
+    return client
+
+
+def ok(response: httpx.Response) -> Any:
+    assert response.is_success, f"{response.request.method} {response.request.url}: {response.text}"
+    return response.json() if response.content else None
+
+
+def create_batch(
+    admin: httpx.Client, title_zh: str, title_en: str, years: Iterable[int]
+) -> dict[str, Any]:
+    """An open batch in the first free (year, sequence) of `years`: other browser tests create
+    batches on the same server, each module in years of its own."""
+    now = datetime.now(UTC)
+    body = {
+        "title_zh": title_zh,
+        "title_en": title_en,
+        "opens_at": (now - timedelta(hours=1)).isoformat(),
+        "closes_at": (now + timedelta(days=30)).isoformat(),
+        "reviewers_per_application": 2,
+    }
+    for year in years:
+        for sequence in range(1, 10):
+            response = admin.post(
+                "/api/v1/batches", json={**body, "year": year, "sequence": sequence}
+            )
+            if response.status_code == 201:
+                result: dict[str, Any] = response.json()
+                return result
+            assert response.status_code in (409, 422), response.text
+    raise AssertionError("no free batch year and sequence")
 
 
 async def shoot(page: Page, screenshots: Path, name: str, *, full_page: bool = True) -> None:

@@ -8,20 +8,19 @@ from __future__ import annotations
 
 import re
 import time
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
-import httpx
 import pytest
 from playwright.async_api import Browser, Page, expect
 
-from api.config import DEMO_PASSWORD
 from tests.applications.helpers import complete_content
 from tests.e2e.helpers import (
+    api_as,
     assert_accessible,
+    create_batch,
     minimal_pdf,
     no_sideways_scroll,
+    ok,
     run_worker_once,
     shoot,
 )
@@ -35,49 +34,23 @@ DISTRICT = "district@demo.firstset.cn"
 ATTACHMENT_KINDS = ("application_form", "test_report", "novelty_search")
 
 
-def api(base: str, email: str) -> httpx.Client:
-    """A logged-in API client that sends the CSRF header on every request."""
-    client = httpx.Client(base_url=base, timeout=30)
-    response = client.post("/api/v1/auth/login", json={"email": email, "password": DEMO_PASSWORD})
-    response.raise_for_status()
-    client.headers["X-CSRF-Token"] = client.cookies["csrf_token"]
-    return client
-
-
-def ok(response: httpx.Response) -> Any:
-    assert response.is_success, f"{response.request.method} {response.request.url}: {response.text}"
-    return response.json() if response.content else None
-
-
-def create_batch(admin: httpx.Client, stamp: int) -> dict[str, Any]:
-    now = datetime.now(UTC)
-    body = {
-        "title_zh": f"通知界面测试批次 {stamp}",
-        "title_en": f"Notification screens test batch {stamp}",
-        "opens_at": (now - timedelta(hours=1)).isoformat(),
-        "closes_at": (now + timedelta(days=30)).isoformat(),
-        "reviewers_per_application": 2,
-    }
-    # Other browser tests create batches on the same server: find a free (year, sequence).
-    for year in range(2079, 2060, -1):
-        for sequence in range(1, 10):
-            response = admin.post(
-                "/api/v1/batches", json={**body, "year": year, "sequence": sequence}
-            )
-            if response.status_code == 201:
-                return response.json()
-            assert response.status_code in (409, 422), response.text
-    raise AssertionError("no free batch year and sequence")
-
-
 def return_one(base: str, stamp: int, reason: str) -> tuple[str, str]:
     """The demo applicant submits an application (the demo has none of theirs submitted in
     Haidian) and the Haidian district officer returns it; answers its id and the applicant's
     locale."""
-    admin, applicant, district = api(base, ADMIN), api(base, APPLICANT), api(base, DISTRICT)
+    admin, applicant, district = (
+        api_as(base, ADMIN),
+        api_as(base, APPLICANT),
+        api_as(base, DISTRICT),
+    )
     try:
         me = ok(applicant.get("/api/v1/auth/me"))
-        batch = create_batch(admin, stamp)
+        batch = create_batch(
+            admin,
+            f"通知界面测试批次 {stamp}",
+            f"Notification screens test batch {stamp}",
+            range(2079, 2060, -1),
+        )
         ok(admin.post(f"/api/v1/batches/{batch['id']}/transitions/open"))
         content = complete_content(
             product_name_zh=f"12英寸晶圆量测设备 通知 {stamp}",

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 import time
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,13 +16,15 @@ import httpx
 import pytest
 from playwright.async_api import Browser, Page, expect
 
-from api.config import DEMO_PASSWORD
 from tests.applications.helpers import complete_content
 from tests.e2e.helpers import (
+    api_as,
     assert_accessible,
     confirm_box,
+    create_batch,
     minimal_pdf,
     no_sideways_scroll,
+    ok,
     shoot,
 )
 from tests.e2e.test_shell import DESKTOP, PHONE, log_in, new_page
@@ -44,41 +45,6 @@ RAW_KEY = re.compile(r"\b(?:evaluation|batches|applications|queue|form|common)(?
 # --- set-up through the API -------------------------------------------------------------------
 
 
-def api(base: str, email: str) -> httpx.Client:
-    """A logged-in API client that sends the CSRF header on every request."""
-    client = httpx.Client(base_url=base, timeout=30)
-    response = client.post("/api/v1/auth/login", json={"email": email, "password": DEMO_PASSWORD})
-    response.raise_for_status()
-    client.headers["X-CSRF-Token"] = client.cookies["csrf_token"]
-    return client
-
-
-def ok(response: httpx.Response) -> Any:
-    assert response.is_success, f"{response.request.method} {response.request.url}: {response.text}"
-    return response.json() if response.content else None
-
-
-def create_batch(admin: httpx.Client, stamp: int) -> dict[str, Any]:
-    now = datetime.now(UTC)
-    body = {
-        "title_zh": f"评审界面测试批次 {stamp}",
-        "title_en": f"Review screens test batch {stamp}",
-        "opens_at": (now - timedelta(hours=1)).isoformat(),
-        "closes_at": (now + timedelta(days=30)).isoformat(),
-        "reviewers_per_application": 2,
-    }
-    # Other browser tests create batches on the same server: find a free (year, sequence).
-    for year in range(2099, 2080, -1):
-        for sequence in range(1, 10):
-            response = admin.post(
-                "/api/v1/batches", json={**body, "year": year, "sequence": sequence}
-            )
-            if response.status_code == 201:
-                return response.json()
-            assert response.status_code in (409, 422), response.text
-    raise AssertionError("no free batch year and sequence")
-
-
 def all_items(client: httpx.Client, url: str, **params: Any) -> list[dict[str, Any]]:
     items: list[dict[str, Any]] = []
     cursor = None
@@ -97,9 +63,18 @@ def all_items(client: httpx.Client, url: str, **params: Any) -> list[dict[str, A
 def set_up(base: str) -> dict[str, str]:
     """A batch in review with one application; expert1 is the only expert taking part."""
     stamp = int(time.time() * 1000) % 10_000_000
-    admin, applicant, district = api(base, ADMIN), api(base, APPLICANT), api(base, DISTRICT)
+    admin, applicant, district = (
+        api_as(base, ADMIN),
+        api_as(base, APPLICANT),
+        api_as(base, DISTRICT),
+    )
     try:
-        batch = create_batch(admin, stamp)
+        batch = create_batch(
+            admin,
+            f"评审界面测试批次 {stamp}",
+            f"Review screens test batch {stamp}",
+            range(2099, 2080, -1),
+        )
         ok(admin.post(f"/api/v1/batches/{batch['id']}/transitions/open"))
 
         product = f"12英寸晶圆刻蚀机 评审 {stamp}"
@@ -381,7 +356,7 @@ async def expert_scores(page: Page, screenshots: Path, state: dict[str, str]) ->
     # Someone changes the review on another page: the next save answers 412 and the form
     # reloads the latest version with a message.
     changed = "在另一页面修改的评审意见。"
-    expert_api = api(state["base"], EXPERT)
+    expert_api = api_as(state["base"], EXPERT)
     try:
         url = f"/api/v1/expert/assignments/{state['assignment']}/review"
         current = expert_api.get(url)
@@ -474,7 +449,7 @@ async def test_review_setup_draw_and_scoring(
     admin = await new_page(browser, live_server, "zh-CN", DESKTOP)
     await log_in(admin, ADMIN)
     await admin_screens(admin, screenshots, state)
-    client = api(live_server, ADMIN)
+    client = api_as(live_server, ADMIN)
     try:
         drawn = all_items(
             client, "/api/v1/assignments", batch_id=state["batch"], expert_id=state["expert"]
