@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import Enum
 
-from api.models import Role
+from api.models import Role, Scope
 
 
 class Access(Enum):
@@ -26,4 +26,18 @@ ROLE_ACCESS: dict[Access, frozenset[Role]] = {
     Access.district_officer: frozenset({Role.district_officer}),
     Access.expert: frozenset({Role.expert}),
     Access.applicant_or_admin: frozenset({Role.applicant, Role.admin}),
+}
+
+
+# Public routes that ask a caller who sends an agency bearer token for a scope (a token without it
+# gets 403); callers without a token are not asked.
+BEARER_SCOPES: dict[str, Scope] = {
+    "GET /api/v1/catalogue/products": Scope.catalogue_read,
+    "GET /api/v1/catalogue/products/{award_id}": Scope.catalogue_read,
+    "GET /api/v1/catalogue/facets": Scope.catalogue_read,
+    "GET /api/v1/catalogue/export.csv": Scope.catalogue_read,
+    "GET /api/v1/catalogue/export.xlsx": Scope.catalogue_read,
+    "GET /api/v1/catalogue/export.json": Scope.catalogue_read,
+    "GET /api/v1/catalogue/changes": Scope.catalogue_read,
+    "GET /api/v1/statistics": Scope.statistics_read,
 }

@@ -16,6 +16,8 @@ from collections.abc import Awaitable, Callable
 import procrastinate
 import structlog
 from procrastinate.app import WorkerOptions
+from procrastinate.exceptions import UniqueViolation
+from procrastinate.jobs import Status
 from psycopg.conninfo import make_conninfo
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
@@ -143,19 +145,35 @@ def _worker_options(
 
 async def recover_stalled_jobs(queue: procrastinate.App) -> int:
     """Runs again the jobs of workers that stopped sending heartbeats (killed mid-job, say).
-    Such a job stays `doing` and keeps its lock, and the lock would hold back the job that the
-    delivery's expired lease queues again; retried, it runs at once. The number retried."""
-    stalled = list(
-        await queue.job_manager.get_stalled_jobs(
-            queue=webhook_tasks.QUEUE,
-            seconds_since_heartbeat=get_settings().job_stalled_after_s,
-        )
+    Such a job stays `doing` and keeps its lock, which would hold back any other job of the
+    same delivery; retried, it runs at once. When its delivery has been queued anew meanwhile
+    (the lease rolled back with the dead worker, or ran out while no worker was up), retrying
+    would break the queueing lock: the stalled job is aborted and the queued one takes over.
+    The number recovered."""
+    stalled = await queue.job_manager.get_stalled_jobs(
+        queue=webhook_tasks.QUEUE,
+        seconds_since_heartbeat=get_settings().job_stalled_after_s,
     )
+    retried: list[int] = []
+    superseded: list[int] = []
     for job in stalled:
-        await queue.job_manager.retry_job(job)
-    if stalled:
-        log.warning("stalled_jobs_retried", count=len(stalled), ids=[job.id for job in stalled])
-    return len(stalled)
+        assert job.id is not None
+        try:
+            await queue.job_manager.retry_job(job)
+            retried.append(job.id)
+        except UniqueViolation as error:
+            if error.queueing_lock is None:
+                raise
+            await queue.job_manager.finish_job(job, status=Status.ABORTED, delete_job=False)
+            superseded.append(job.id)
+    if retried or superseded:
+        log.warning(
+            "stalled_jobs_retried",
+            count=len(retried) + len(superseded),
+            ids=retried,
+            superseded_ids=superseded,
+        )
+    return len(retried) + len(superseded)
 
 
 async def prune_finished_jobs(queue: procrastinate.App) -> None:

@@ -4,8 +4,9 @@ and the rule that disables a subscription whose deliveries have failed for a day
 The `webhook_delivery` row is the schedule. The worker's poll fans new events out into pending
 rows (`fan_out`) and leases the due ones (`lease_due`); each leased row becomes one procrastinate
 job that makes one attempt (`attempt_delivery`) and writes the next `next_attempt_at`. A job lost
-with its worker leaves the lease to expire, and the row is picked up again: delivery is
-at-least-once, and receivers de-duplicate on `X-FirstSet-Event-Id`.
+with its worker runs again once the worker's heartbeats stop (api/jobs/worker.py); a lease that
+ends with its job still unfinished is leased again. Delivery is at-least-once, and receivers
+de-duplicate on `X-FirstSet-Event-Id`.
 """
 
 from __future__ import annotations

@@ -30,21 +30,28 @@ def register(app: procrastinate.App) -> None:
 async def poll(app: procrastinate.App, sessions: async_sessionmaker[AsyncSession]) -> int:
     """Fans new events out and queues a job for each due delivery; the number queued.
 
-    The lease is committed before the jobs are queued: a crash in between leaves the rows to be
-    leased again when the lease ends, never a job for a row that still looks due."""
+    The jobs are queued before the lease commits, so no leased delivery is ever without its
+    job. A worker that dies in between leaves the deliveries due again at once (the lease rolls
+    back), and the next poll finds their jobs still queued (the queueing lock) or held by the
+    dead worker, which the stalled-job recovery then drops for the job queued anew
+    (api/jobs/worker.py). Queued after the commit, a job lost with its worker would leave its
+    delivery waiting out the whole lease. The deliveries are fanned out in a transaction of
+    their own first, so a job that starts at once finds its row; it waits for the lease to
+    commit only when it records the attempt (the row is locked), so its outcome is written
+    last."""
     async with sessions() as session, session.begin():
         created = await delivery.fan_out(session)
-        due = await delivery.lease_due(session)
     if created:
         log.info("webhook_deliveries_created", count=created)
     queued = 0
-    for delivery_id in due:
-        lock = f"webhook-delivery:{delivery_id}"
-        try:
-            await app.configure_task(
-                DELIVER, lock=lock, queueing_lock=lock, queue=QUEUE
-            ).defer_async(delivery_id=delivery_id)
-        except AlreadyEnqueued:  # its job from an earlier lease is still waiting
-            continue
-        queued += 1
+    async with sessions() as session, session.begin():
+        for delivery_id in await delivery.lease_due(session):
+            lock = f"webhook-delivery:{delivery_id}"
+            try:
+                await app.configure_task(
+                    DELIVER, lock=lock, queueing_lock=lock, queue=QUEUE
+                ).defer_async(delivery_id=delivery_id)
+            except AlreadyEnqueued:  # its job from an earlier lease is still waiting
+                continue
+            queued += 1
     return queued
