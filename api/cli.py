@@ -183,6 +183,8 @@ def serve(
         proxy_headers=False,
         log_config=None,
         access_log=False,
+        # uvicorn's own protocol with a deadline and a size limit for request heads.
+        http="api.http_server:GuardedHttpProtocol",
     )
 
 

@@ -118,6 +118,25 @@ class Settings(BaseSettings):
         default_factory=list,
         description="Addresses whose X-Forwarded-For is believed for the client IP.",
     )
+    request_body_max_bytes: int = Field(
+        1024 * 1024,
+        gt=0,
+        description="Largest request body other than a file upload (JSON, forms), in bytes "
+        "(1 MiB); larger ones are refused with 413. Uploads are bounded by ATTACHMENT_MAX_BYTES.",
+    )
+    request_body_timeout_s: float = Field(
+        30,
+        gt=0,
+        description="Seconds a request body may pause between two chunks before the request is "
+        "answered 408 and its connection closed.",
+    )
+    request_header_timeout_s: float = Field(
+        15,
+        gt=0,
+        description="Seconds a client has, from connecting or from starting a request, to send "
+        "the request line and headers (`firstset serve`); slower ones get 408 and are "
+        "disconnected, so trickling headers cannot hold connections open.",
+    )
     log_level: str = Field(
         "INFO",
         description="Root log level (DEBUG, INFO, WARNING, ERROR); DEBUG is refused in production.",

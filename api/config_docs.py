@@ -42,13 +42,15 @@ GROUPS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
             "login_limit_",
             "objection_limit_",
             "trusted_proxies",
+            "request_",
             "redis_url",
         ),
     ),
     (
         "Storage",
-        "Files the service keeps: attachments, keys, undelivered mail.",
-        ("var_dir", "storage_", "attachment_"),
+        "Files the service keeps: attachments and certificate PDFs (on local disk or in an "
+        "S3-compatible bucket), keys, undelivered mail.",
+        ("var_dir", "storage_", "s3_", "attachment_"),
     ),
     (
         "Certificate signing",

@@ -259,15 +259,12 @@ async def _score(
             .order_by(ReviewAssignment.application_id, ReviewAssignment.expert_id)
         )
     ).all()
-    fields = dict(
-        (
-            await session.execute(
-                select(Application.id, Application.field).where(Application.batch_id == batch.id)
-            )
+    fields: dict[uuid.UUID, str | None] = {
+        row.id: row.field
+        for row in await session.execute(
+            select(Application.id, Application.field).where(Application.batch_id == batch.id)
         )
-        .tuples()
-        .all()
-    )
+    }
     quality: dict[uuid.UUID, tuple[Decimal, int]] = {}
     signed: set[uuid.UUID] = set()
     for row in rows:

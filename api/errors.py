@@ -159,6 +159,7 @@ _HTTP_CODES = {
     404: "not_found",
     405: "method_not_allowed",
     406: "not_acceptable",
+    408: "request_timeout",
     413: "payload_too_large",
     415: "unsupported_media_type",
 }
@@ -243,8 +244,29 @@ def install_error_handlers(app: FastAPI) -> None:
         return problem_response(422, "validation_error", "Validation error", detail, errors=errors)
 
 
+# Text PostgreSQL cannot store: a NUL character (U+0000) anywhere in a string. JSON and query
+# strings can carry one, no schema needs to forbid it field by field, and nothing is stored.
+_INVALID_TEXT_SQLSTATES = frozenset({"22021", "22P05"})
+
+
+def _is_invalid_text(exc: BaseException) -> bool:
+    return (
+        isinstance(exc, sa_exc.DBAPIError)
+        and getattr(exc.orig, "sqlstate", None) in _INVALID_TEXT_SQLSTATES
+    )
+
+
 def unexpected_error_response(exc: BaseException, path: str) -> JSONResponse:
-    """503 with Retry-After when the database is away; otherwise a 500 without internals."""
+    """422 for text the database cannot hold; 503 with Retry-After when the database is away;
+    otherwise a 500 without internals."""
+    if _is_invalid_text(exc):
+        log.info("invalid_text_refused", path=path)
+        return problem_response(
+            422,
+            "invalid_text",
+            "Validation error",
+            "Text may not contain the NUL character (U+0000).",
+        )
     if _is_database_outage(exc):
         log.warning("database_unavailable", error=type(exc).__name__, path=path)
         return problem_response(

@@ -33,7 +33,7 @@ from api.experts.router import router as experts_router
 from api.followup.router import router as followup_router
 from api.frontend_app import mount_frontend
 from api.logs import configure_logging
-from api.middleware import RequestContextMiddleware
+from api.middleware import RequestBodyGuard, RequestContextMiddleware
 from api.notifications.router import router as notifications_router
 from api.ops.router import router as ops_router
 from api.organizations.router import router as organizations_router
@@ -196,6 +196,12 @@ def create_app(
     app.openapi = _problem_openapi(app)  # type: ignore[method-assign]
     # Inside the request context: fast answers still get request ids, headers, logs, metrics.
     app.add_middleware(CatalogueFastPath)
+    app.add_middleware(
+        RequestBodyGuard,
+        body_max_bytes=settings.request_body_max_bytes,
+        upload_max_bytes=settings.attachment_max_bytes + settings.request_body_max_bytes,
+        idle_timeout_s=settings.request_body_timeout_s,
+    )
     app.add_middleware(RequestContextMiddleware, trusted_proxies=settings.trusted_proxies)
 
     app.include_router(ops_router)

@@ -1,8 +1,9 @@
-"""One pure-ASGI middleware for what every request needs: request id, client IP, security
-headers, access log, metrics, and a problem+json answer for anything unhandled."""
+"""Pure-ASGI middleware for what every request needs: request id, client IP, security headers,
+access log, metrics, a problem+json answer for anything unhandled, and bounds on request bodies."""
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import ipaddress
 import re
@@ -10,11 +11,12 @@ import time
 import uuid
 
 import structlog
-from starlette.datastructures import Headers
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api import metrics, request_context
-from api.errors import unexpected_error_response
+from api.errors import problem_response, unexpected_error_response
 
 log = structlog.get_logger("api.access")
 
@@ -136,3 +138,86 @@ class RequestContextMiddleware:
                 duration_ms=round(elapsed * 1000, 1),
                 client_ip=client_ip,
             )
+
+
+CLOSE = {"Connection": "close"}
+
+
+class RequestBodyGuard:
+    """Bounds request bodies before the application spends memory or a database connection on
+    them: past its size limit a body is refused (413), and one that stalls for `idle_timeout_s`
+    between two chunks is cut off (408); either way the connection is then closed.
+
+    A file upload (multipart/form-data) may be as large as `upload_max_bytes`; the routes that
+    take files check their own, exact limits as the bytes stream in. Any other body (JSON, a
+    plain form) may be `body_max_bytes`. FastAPI's own `max_body_size` is not used: it refuses in
+    plain text rather than problem+json, and fixes per-route limits when the routes are made.
+    """
+
+    def __init__(
+        self, app: ASGIApp, body_max_bytes: int, upload_max_bytes: int, idle_timeout_s: float
+    ) -> None:
+        self.app = app
+        self.body_max_bytes = body_max_bytes
+        self.upload_max_bytes = upload_max_bytes
+        self.idle_timeout_s = idle_timeout_s
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        upload = headers.get("content-type", "").lower().startswith("multipart/form-data")
+        limit = self.upload_max_bytes if upload else self.body_max_bytes
+        too_large = f"The request body may be at most {limit:,} bytes."
+        try:
+            declared = int(headers.get("content-length", ""))
+        except ValueError:
+            declared = None
+        if declared is not None and declared > limit:
+            response = problem_response(
+                413,
+                "payload_too_large",
+                "Payload too large",
+                too_large,
+                headers=dict(CLOSE),
+                extra={"max_bytes": limit},
+            )
+            await response(scope, receive, send)
+            return
+
+        received = 0
+        body_done = False
+        cut_off = False
+
+        async def guarded_receive() -> Message:
+            nonlocal received, body_done, cut_off
+            if body_done:
+                return await receive()
+            try:
+                async with asyncio.timeout(self.idle_timeout_s):
+                    message = await receive()
+            except TimeoutError:
+                cut_off = True
+                # An HTTPException passes FastAPI's body reading unchanged (any other error
+                # becomes a 400 there); the app's handler renders it as a problem.
+                raise HTTPException(
+                    408, f"The request body stalled for {self.idle_timeout_s:g} s.", CLOSE
+                ) from None
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    cut_off = True
+                    raise HTTPException(413, too_large, CLOSE)
+                body_done = not message.get("more_body", False)
+            else:  # http.disconnect
+                body_done = True
+            return message
+
+        async def closing_send(message: Message) -> None:
+            if cut_off and message["type"] == "http.response.start":
+                # The rest of the body is never read: the connection cannot carry another request.
+                MutableHeaders(scope=message)["Connection"] = "close"
+            await send(message)
+
+        await self.app(scope, guarded_receive, closing_send)

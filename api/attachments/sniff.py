@@ -25,7 +25,12 @@ MAX_STEM_CHARS = 100
 DEFAULT_STEM = "attachment"
 # Reserved on Windows, where most applicants will save the file again.
 _RESERVED = re.compile(r'[<>:"|?*]')
-_SEPARATORS = re.compile(r"[/\\]")
+# "/" and "\\", and the look-alikes that Windows' "best fit" conversion to a legacy code page
+# turns back into them (fullwidth, small and mathematical solidi).
+_SEPARATORS = re.compile(r"[/\\\u2044\u2215\u2216\u29f5\u29f8\u29f9\ufe68\uff0f\uff3c]")
+# Runs of "." and of its look-alikes (one-dot and two-dot leaders, fullwidth full stop) become
+# one ".".
+_DOT_RUNS = re.compile(r"[.\u2024\uff0e]{2,}|[.\u2024\uff0e]*\u2025[.\u2024\u2025\uff0e]*")
 
 
 class ExtensionMismatch(ValueError):
@@ -54,8 +59,8 @@ def clean_filename(raw: str) -> str:
     name = "".join(ch if _visible(ch) else " " if ch.isspace() else "" for ch in name)
     name = _RESERVED.sub("_", name)
     name = re.sub(r"\s+", " ", name)
-    name = re.sub(r"\.{2,}", ".", name)
-    return name.strip(" ").rstrip(" .")
+    name = _DOT_RUNS.sub(".", name)
+    return name.strip(" ").rstrip(" .\u2024\uff0e")
 
 
 def attachment_filename(raw: str | None, file_type: FileType) -> str:

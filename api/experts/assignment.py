@@ -102,6 +102,19 @@ async def start_review(session: AsyncSession, actor: Principal, batch: Batch) ->
         await application_service.record_change(session, actor, application, "start_review", before)
 
 
+# Draws and hand-made picks read the avoidance rules and then write assignments; recording a
+# conflict writes a rule and then ends the assignments it forbids. Unordered, a draw that read
+# the conflicts just before a new one committed would write an assignment the conflict's own
+# clean-up never saw. This transaction-level lock (an arbitrary constant of this module) orders
+# them: shared for those that apply the rules, exclusive for those that add to them.
+AVOIDANCE_LOCK = 0x46534156  # "FSAV"
+
+
+async def lock_avoidance_rules(session: AsyncSession, *, exclusive: bool = False) -> None:
+    lock = func.pg_advisory_xact_lock if exclusive else func.pg_advisory_xact_lock_shared
+    await session.execute(select(lock(AVOIDANCE_LOCK)))
+
+
 def ensure_reviewing(batch: Batch) -> None:
     if batch.status != BatchStatus.reviewing:
         raise Conflict(
@@ -399,6 +412,7 @@ async def run_draw(
     locked to the end so two draws (or a draw and a manual change) cannot interleave."""
     batch = await batch_service.get_batch(session, batch_id, lock=True)
     ensure_reviewing(batch)
+    await lock_avoidance_rules(session)
     state = await load_state(session, batch)
     apps, experts = state.inputs()
     seed = secrets.randbits(53) if seed is None else seed

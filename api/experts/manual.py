@@ -17,7 +17,7 @@ from api.batches import service as batch_service
 from api.errors import Conflict, NotFound, field_error
 from api.events import service as events
 from api.experts import algorithm
-from api.experts.assignment import ensure_reviewing, load_experts
+from api.experts.assignment import ensure_reviewing, load_experts, lock_avoidance_rules
 from api.models import (
     Application,
     ApplicationStatus,
@@ -124,6 +124,7 @@ async def add_assignment(
     await session.refresh(application, with_for_update=True)
     if application.status != ApplicationStatus.in_review:
         raise invalid_state(application, "experts are assigned to applications in review")
+    await lock_avoidance_rules(session)
     experts, pool = await load_experts(session, batch, [expert_id])
     expert = experts.get(expert_id)
     if expert is None:
@@ -222,7 +223,9 @@ async def record_conflict(
     organization_id: uuid.UUID,
     reason: str,
 ) -> ExpertConflict | None:
-    """The conflict row, or None when the expert had already declared it."""
+    """The conflict row, or None when the expert had already declared it. Held until commit:
+    no draw or pick applies the rules meanwhile, so `end_forbidden_assignments` sees them all."""
+    await lock_avoidance_rules(session, exclusive=True)
     inserted = await session.execute(
         insert(ExpertConflict)
         .values(expert_id=expert_id, organization_id=organization_id, reason=reason)
@@ -293,6 +296,9 @@ async def declare_conflict(
     """The expert steps back from an application: the assignment ends (conflict_declared), the
     applicant joins the expert's declared conflicts so no draw picks them for it again, and
     any other assignment the conflict forbids ends with it."""
+    # Before the assignment's row lock: two steps back by one expert at once then queue here
+    # instead of each holding one assignment and waiting for the other's.
+    await lock_avoidance_rules(session, exclusive=True)
     assignment = await _locked(session, assignment_id, principal.user_id)
     _ensure_active(assignment)
     ensure_reviewing(await batch_service.get_batch(session, assignment.batch_id))
