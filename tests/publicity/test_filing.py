@@ -25,6 +25,8 @@ from api.models import (
     OutboxEvent,
     Role,
 )
+from api.publicity import objections
+from api.publicity.schemas import ObjectionCreate
 from api.publicity.upload_route import FORM_OVERHEAD_BYTES
 from api.storage import LocalStorage
 from tests.auth.test_router import assert_problem
@@ -417,6 +419,19 @@ class TestRateLimit:
         transport = httpx.ASGITransport(app=app, client=("10.0.0.7", 40000))
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as other:
             assert (await file(other, p)).status_code == 201
+
+    @pytest.mark.usefixtures("two_per_hour")
+    async def test_filings_without_a_client_are_not_held_to_an_address_quota(
+        self, db: AsyncSession, tmp_path: Any
+    ) -> None:
+        """The demo loader files objections as a command: with Redis the counts outlive the
+        process, so counting them would refuse a second `load-demo` within the hour."""
+        p = await make_publicity(db)
+        for _ in range(3):
+            await objections.file_objection(
+                db, LocalStorage(tmp_path), p.batch.id, ObjectionCreate(**form(p))
+            )
+        assert await objections_of(db, p) == 3
 
 
 async def test_concurrent_filings_get_distinct_references(
