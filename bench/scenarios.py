@@ -491,8 +491,25 @@ def b9(ctx: Context) -> list[Row]:
             f"0 errors, DB conns ≤ {pool_limit}", ok,
             {"statuses": result.statuses, "unexpected": unexpected, "expected_conflicts": expected,
              "socket_errors": socket_errors, "pool_timeouts": pool_timeouts,
-             "peak_db_connections": peak["connections"], "latency_ms": lat}),
+             "peak_db_connections": peak["connections"], "latency_ms": lat,
+             "server_errors": _server_errors(log_text)}),
     ]  # fmt: skip
+
+
+def _server_errors(log_text: str, most: int = 3) -> list[str]:
+    """The first few errors the server logged (unhandled exceptions, refusals), so that a
+    failed run says why without the server's log, which goes with the server."""
+    events = []
+    for line in log_text.splitlines():
+        try:
+            event = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(event, dict) and event.get("level") in ("error", "critical"):
+            events.append(f"{event.get('event')}: {str(event.get('exception', ''))[-600:]}")
+            if len(events) == most:
+                break
+    return events
 
 
 SCENARIOS = {"B1": b1, "B1w": b1w, "B2": b2, "B3": b3, "B4": b4, "B5": b5, "B6": b6,
