@@ -31,11 +31,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api import ratelimit
 from api.db import get_session
-from api.errors import AppError, Forbidden, NotAuthenticated, RateLimited
+from api.errors import AppError, Forbidden, NotAuthenticated, RateLimited, problem_responses
 from api.models import AccessToken, AgencyClient, Scope
 from api.request_context import current_client_ip
 
 BEARER_CHALLENGE = 'Bearer realm="FirstSet"'
+# What a route that also takes a bearer token (`agency_scope`) may answer besides its own: a
+# token not valid (401), one lacking the scope or sent from a network the client may not use
+# (403), a client over its rate limit (429).
+AGENCY_SCOPE_RESPONSES = problem_responses(401, 403, 429)
 
 # Request-scoped, as a streamed export's session is: a function-scoped session opened by a
 # router-level dependency would end before the route's own and cut it short. Unused (no

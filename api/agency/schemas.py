@@ -10,9 +10,10 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstra
 from pydantic_core import PydanticCustomError
 
 from api.applications.schemas import ApplicationRead
+from api.inputs import Trimmed
 from api.models import Recommendation, ReviewStatus, Scope
 
-ClientName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=200)]
+ClientName = Annotated[str, Trimmed(2, 200)]
 
 
 def _network(value: str) -> str:

@@ -6,13 +6,18 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
+from api.inputs import DecimalInput, IsoDate
 from api.models import ApplicationStatus, CheckStep, ProductType, TechnicalLevel
 from api.organizations.schemas import OrganizationRef
 
 Short = Annotated[str, Field(min_length=1, max_length=200)]
 LongText = Annotated[str, Field(max_length=5000)]
+# NUMERIC(16, 2): yuan with fen.
+Yuan = Annotated[
+    Decimal, DecimalInput(2, r"^0*[0-9]{1,14}(\.[0-9]{1,2}0*)?$", ge="0", lt="1e14", max_digits=16)
+]
 
 
 class IndicatorRow(BaseModel):
@@ -53,10 +58,10 @@ class SaleRecord(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     buyer: Short
-    date: date
+    date: IsoDate
     units: int = Field(ge=1, le=100_000)
-    amount_yuan: Decimal = Field(ge=0, max_digits=16, decimal_places=2)
-    in_beijing: bool
+    amount_yuan: Yuan
+    in_beijing: StrictBool
 
 
 class Licence(BaseModel):
@@ -64,7 +69,7 @@ class Licence(BaseModel):
 
     name: Short
     number: Short
-    valid_until: date | None = None
+    valid_until: IsoDate | None = None
 
 
 class ApplicationContent(BaseModel):
@@ -84,7 +89,7 @@ class ApplicationContent(BaseModel):
     ip_rights: Annotated[list[IpRight], Field(max_length=200)] | None = None
     sales: Annotated[list[SaleRecord], Field(max_length=200)] | None = None
     licences: Annotated[list[Licence], Field(max_length=50)] | None = None
-    price_yuan: Decimal | None = Field(None, ge=0, max_digits=16, decimal_places=2)
+    price_yuan: Yuan | None = None
     expected_demonstration_use: LongText | None = None
 
 

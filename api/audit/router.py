@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
@@ -10,6 +9,7 @@ from api.audit import service
 from api.audit.schemas import AuditRead
 from api.db import SessionDep
 from api.errors import problem_responses
+from api.inputs import IsoDateTime
 from api.pagination import Cursor, Limit, Page, build_page, keyset_after
 from api.permissions import AdminPrincipal
 
@@ -33,8 +33,8 @@ async def list_audit_events(
     action: Filter = None,
     object_type: Filter = None,
     object_id: Filter = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: IsoDateTime | None = None,
+    until: IsoDateTime | None = None,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> Page[AuditRead]:

@@ -16,10 +16,11 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from api.inputs import Trimmed
 from api.models import District, Locale, Role
 from api.organizations.schemas import EnterpriseCreate
 
-DisplayName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+DisplayName = Annotated[str, Trimmed(1, 100)]
 Password = Annotated[str, Field(min_length=1, max_length=128)]
 
 

@@ -5,8 +5,9 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field
 
+from api.inputs import Trimmed
 from api.taxonomy.schemas import Term
 
 # BJSTT-<year>-<batch sequence, 2 digits>-<sequence, 4 digits>
@@ -114,7 +115,7 @@ class AwardRead(AwardSummary):
     updated_at: datetime
 
 
-Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=10, max_length=2000)]
+Reason = Annotated[str, Trimmed(10, 2000)]
 
 
 class AwardRevoke(BaseModel):

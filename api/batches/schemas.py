@@ -7,6 +7,7 @@ from typing import Annotated, Self
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
+from api.inputs import IsoDateTime
 from api.models import BatchStatus
 from api.taxonomy.data import DEFAULT_FIELDS, FIELD_LABELS
 
@@ -40,8 +41,8 @@ class BatchCreate(BaseModel):
     title_zh: TitleZh
     title_en: TitleEn | None = None
     fields: Fields = Field(default_factory=lambda: list(DEFAULT_FIELDS))
-    opens_at: datetime
-    closes_at: datetime
+    opens_at: IsoDateTime
+    closes_at: IsoDateTime
     publicity_working_days: int = Field(5, ge=1, le=30)
     reviewers_per_application: int = Field(5, ge=1, le=15)
 
@@ -57,8 +58,8 @@ class BatchUpdate(BaseModel):
     title_zh: TitleZh | None = None
     title_en: TitleEn | None = None
     fields: Fields | None = None
-    opens_at: datetime | None = None
-    closes_at: datetime | None = None
+    opens_at: IsoDateTime | None = None
+    closes_at: IsoDateTime | None = None
     publicity_working_days: int | None = Field(None, ge=1, le=30)
     reviewers_per_application: int | None = Field(None, ge=1, le=15)
 

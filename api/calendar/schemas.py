@@ -3,12 +3,13 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
+from api.inputs import IsoDate, Trimmed
 from api.models import CalendarSource
 
-NameZh = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
-NameEn = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
+NameZh = Annotated[str, Trimmed(1, 60)]
+NameEn = Annotated[str, Trimmed(1, 80)]
 
 
 class WorkingDaysRead(BaseModel):
@@ -58,7 +59,7 @@ class CalendarDayWrite(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    day: date
-    working: bool
+    day: IsoDate
+    working: StrictBool
     name_zh: NameZh | None = None
     name_en: NameEn | None = None

@@ -16,7 +16,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import StreamingResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.agency.auth import AgencyRoute, agency_scope
+from api.agency.auth import AGENCY_SCOPE_RESPONSES, AgencyRoute, agency_scope
 from api.catalogue import cache, export, fastpath, items, queries
 from api.catalogue.schemas import (
     CatalogueDetail,
@@ -39,6 +39,7 @@ router = APIRouter(
     tags=["catalogue"],
     dependencies=[Depends(agency_scope(Scope.catalogue_read))],
     route_class=AgencyRoute,
+    responses=AGENCY_SCOPE_RESPONSES,
 )
 
 # A streamed export reads from the database while the body is sent: its session must outlive

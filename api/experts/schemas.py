@@ -5,10 +5,11 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Self
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, model_validator
 from pydantic_core import PydanticCustomError
 
 from api.batches.schemas import BatchBrief
+from api.inputs import DecimalInput, IsoDate
 from api.models import (
     AggregationRule,
     ApplicationStatus,
@@ -52,7 +53,7 @@ class ExpertProfileWrite(BaseModel):
     title_zh: Annotated[str, Field(max_length=100)] | None = None
     title_en: Annotated[str, Field(max_length=150)] | None = None
     speciality: Annotated[str, Field(max_length=300)] | None = None
-    active: bool = True
+    active: StrictBool = True
 
 
 class ConflictRead(BaseModel):
@@ -108,7 +109,7 @@ class ConflictDeclared(BaseModel):
 class AvailabilityWrite(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    available: bool
+    available: StrictBool
     note: Note | None = None
 
 
@@ -152,7 +153,7 @@ class ReviewSettingsWrite(BaseModel):
         ]
         | None
     ) = None
-    review_due_on: date | None = Field(
+    review_due_on: IsoDate | None = Field(
         None,
         description="Experts submit their scores by this day (Beijing time); they are reminded "
         "two working days before. Null clears it.",
@@ -171,13 +172,33 @@ class ReviewSettingsRead(BaseModel):
     editable: bool
 
 
+MaxScore = Annotated[
+    Decimal,
+    DecimalInput(
+        2,
+        r"^0*([1-9][0-9]{0,2}(\.[0-9]{1,2}0*)?|0\.([1-9][0-9]?|0[1-9])0*|1000(\.0+)?)$",
+        gt="0",
+        le="1000",
+    ),
+]
+Weight = Annotated[
+    Decimal,
+    DecimalInput(
+        3,
+        r"^0*([1-9][0-9]?(\.[0-9]{1,3}0*)?|0\.([1-9][0-9]{0,2}|0[1-9][0-9]?|00[1-9])0*|100(\.0+)?)$",
+        gt="0",
+        le="100",
+    ),
+]
+
+
 class CriterionWrite(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name_zh: Annotated[str, Field(min_length=1, max_length=100)]
     name_en: Annotated[str, Field(min_length=1, max_length=150)] | None = None
-    max_score: Decimal = Field(gt=0, le=1000, decimal_places=2)
-    weight: Decimal = Field(Decimal(1), gt=0, le=100, decimal_places=3)
+    max_score: MaxScore
+    weight: Weight = Decimal(1)
     guidance_zh: Annotated[str, Field(max_length=2000)] | None = None
     guidance_en: Annotated[str, Field(max_length=4000)] | None = None
 

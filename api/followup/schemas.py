@@ -10,10 +10,11 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool
 from pydantic_core import PydanticCustomError
 
 from api.awards.schemas import CertificateStatus
+from api.inputs import DateInput, DecimalInput, Trimmed
 from api.models.followup import (
     DEFAULT_SUBSIDY_SHARE,
     MAX_PREMIUM_RATE,
@@ -56,29 +57,19 @@ def _empty_to_none(value: str | None) -> str | None:
     return value or None
 
 
-Line200 = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
-    AfterValidator(_single_line),
-]
+Line200 = Annotated[str, Trimmed(1, 200), AfterValidator(_single_line)]
 OptionalLine200 = Annotated[
-    Annotated[
-        str, StringConstraints(strip_whitespace=True, max_length=200), AfterValidator(_single_line)
-    ]
-    | None,
+    Annotated[str, Trimmed(0, 200), AfterValidator(_single_line)] | None,
     AfterValidator(_empty_to_none),
 ]
 PolicyNumber = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=60),
+    Trimmed(1, 60),
     AfterValidator(_single_line),
     Field(description="The insurer's policy number; unique per insurer."),
 ]
 Notes = Annotated[
-    Annotated[
-        str, StringConstraints(strip_whitespace=True, max_length=5000), AfterValidator(_multi_line)
-    ]
-    | None,
+    Annotated[str, Trimmed(0, 5000), AfterValidator(_multi_line)] | None,
     AfterValidator(_empty_to_none),
     Field(description="Free text, up to 5,000 characters; empty means none."),
 ]
@@ -86,49 +77,46 @@ Notes = Annotated[
 # NUMERIC(16, 2): yuan with fen, strictly positive.
 Yuan = Annotated[
     Decimal,
-    Field(
-        gt=0,
+    DecimalInput(
+        2,
+        r"^0*([1-9][0-9]{0,13}(\.[0-9]{1,2}0*)?|0\.([1-9][0-9]?|0[1-9])0*)$",
+        gt="0",
+        lt="1e14",
         max_digits=16,
-        decimal_places=2,
+    ),
+    Field(
         description="Yuan with at most 2 decimals, sent and returned as a decimal string.",
         examples=["12345678.90"],
     ),
 ]
 
 
-def _rate_capped(value: Decimal) -> Decimal:
-    if value > MAX_PREMIUM_RATE:
-        raise PydanticCustomError(
-            "premium_rate_over_cap",
-            "The premium rate may be at most 3% (0.03).",
-        )
-    return value
-
-
 PremiumRate = Annotated[
     Decimal,
-    Field(
-        gt=0,
+    DecimalInput(
+        5,
+        r"^0+\.0([12][0-9]{0,3}|0[1-9][0-9]{0,2}|00[1-9][0-9]?|000[1-9]|30{0,3})0*$",
+        gt="0",
+        le=str(MAX_PREMIUM_RATE),
         max_digits=6,
-        decimal_places=5,
-        description="A fraction, at most 0.03 (3%): 0.025 is 2.5%.",
-        examples=["0.025"],
+        over_le=("premium_rate_over_cap", "The premium rate may be at most 3% (0.03)."),
     ),
-    AfterValidator(_rate_capped),
+    Field(description="A fraction, at most 0.03 (3%): 0.025 is 2.5%.", examples=["0.025"]),
 ]
 SubsidyShare = Annotated[
     Decimal,
+    DecimalInput(3, r"^0*(0(\.[0-9]{1,3}0*)?|1(\.0+)?)$", ge="0", le="1", max_digits=4),
     Field(
-        ge=0,
-        le=1,
-        max_digits=4,
-        decimal_places=3,
         description="The share of the premium the subsidy covers, 0 to 1 (default 0.80).",
         examples=["0.80"],
     ),
 ]
 # A date in a plausible range, so a typo such as 0202 for 2020 is caught here.
-Day = Annotated[date, Field(ge=date(1990, 1, 1), le=date(2100, 12, 31))]
+Day = Annotated[
+    date,
+    Field(ge=date(1990, 1, 1), le=date(2100, 12, 31)),
+    DateInput(r"^(199[0-9]|20[0-9]{2}|2100)-"),
+]
 
 # --- demonstration projects -------------------------------------------------------------------
 
@@ -143,7 +131,7 @@ class ProjectCreate(BaseModel):
     ends_on: Day | None = Field(None, description="On or after starts_on.")
     expected_investment_yuan: Yuan
     notes: Notes = None
-    public: bool = Field(
+    public: StrictBool = Field(
         False, description="Agree to a public summary (user, site, stage, dates) once verified."
     )
 
@@ -160,7 +148,7 @@ class ProjectUpdate(BaseModel):
     ends_on: Day | None = None
     expected_investment_yuan: Yuan | None = None
     notes: Notes = None
-    public: bool | None = None
+    public: StrictBool | None = None
 
 
 class Verification(BaseModel):
@@ -287,11 +275,7 @@ RecordRead = Annotated[ProjectRead | IntentionRead | PolicyRead, Field(discrimin
 
 # --- verification -----------------------------------------------------------------------------
 
-Reason = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, min_length=5, max_length=2000),
-    AfterValidator(_multi_line),
-]
+Reason = Annotated[str, Trimmed(5, 2000), AfterValidator(_multi_line)]
 
 
 class Unverify(BaseModel):

@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from api.models import EmailDelivery, MailStatus
 from api.notifications.kinds import Kind
@@ -48,8 +48,9 @@ class Preference(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     kind: Kind
-    in_app: bool = True
-    email: bool = True
+    # Strict: the schema says boolean, so 0, 1 or "yes" are refused rather than read as one.
+    in_app: StrictBool = True
+    email: StrictBool = True
 
 
 class PreferenceRead(Preference):

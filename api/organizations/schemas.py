@@ -4,9 +4,10 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
+from api.inputs import Trimmed
 from api.models import District, Organization, OrganizationKind
 from api.organizations.uscc import normalise_uscc, uscc_problem
 
@@ -21,12 +22,12 @@ def _valid_uscc(value: str) -> str:
 
 USCC = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=18),
+    Trimmed(1, 18),
     AfterValidator(_valid_uscc),
     Field(description="Unified social credit code (18 characters, check character verified)."),
 ]
-NameZh = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=200)]
-NameEn = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=300)]
+NameZh = Annotated[str, Trimmed(2, 200)]
+NameEn = Annotated[str, Trimmed(2, 300)]
 
 
 class EnterpriseCreate(BaseModel):

@@ -5,10 +5,11 @@ from datetime import date, datetime
 from typing import Annotated
 
 from fastapi import UploadFile
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
 
 from api.auth.schemas import Email
+from api.inputs import Trimmed
 from api.models import ApplicationStatus, ObjectionStatus
 from api.taxonomy.schemas import Term
 
@@ -56,7 +57,7 @@ class PublicityList(BaseModel):
 
 # --- filing an objection ---------------------------------------------------------------------
 
-Statement = Annotated[str, StringConstraints(strip_whitespace=True, min_length=10, max_length=5000)]
+Statement = Annotated[str, Trimmed(10, 5000)]
 
 
 class ObjectionCreate(BaseModel):

@@ -26,6 +26,7 @@ from api.review.schemas import (
     ReviewerRef,
     ReviewRead,
 )
+from api.taxonomy.data import FIELD_LABELS
 
 router = APIRouter(prefix="", tags=["review"])
 
@@ -231,7 +232,8 @@ async def _download(
         if extension == "csv"
         else (export.to_xlsx(data, lang), XLSX_MEDIA_TYPE)
     )
-    suffix = f"-{field}" if field else ""
+    # Field codes are ASCII; an unknown one matches nothing and must not reach a header.
+    suffix = f"-{field}" if field in FIELD_LABELS else ""
     filename = f"firstset-results-{results.batch_label(batch)}{suffix}.{extension}"
     return Response(
         body,

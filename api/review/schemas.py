@@ -7,6 +7,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.inputs import DecimalInput
 from api.models import (
     AggregationRule,
     ApplicationStatus,
@@ -18,7 +19,9 @@ from api.organizations.schemas import OrganizationRef
 
 # A score as an expert gives it: at most one decimal (7, 7.5) — finer steps carry no
 # judgement and would only make the weighted totals harder to check by hand.
-Score = Annotated[Decimal, Field(ge=0, le=1000, decimal_places=1, allow_inf_nan=False)]
+Score = Annotated[
+    Decimal, DecimalInput(1, r"^0*([0-9]{1,3}(\.[0-9]0*)?|1000(\.0+)?)$", ge="0", le="1000")
+]
 CriterionKey = Annotated[str, Field(min_length=1, max_length=64)]
 Reason = Annotated[str, Field(min_length=2, max_length=2000)]
 

@@ -4,19 +4,18 @@ import re
 import uuid
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated
 
 from pydantic import (
     AfterValidator,
     AwareDatetime,
     BaseModel,
-    BeforeValidator,
     ConfigDict,
     Field,
-    StringConstraints,
 )
 from pydantic_core import PydanticCustomError
 
+from api.inputs import BlankIsNone, DateTimeInput, Trimmed
 from api.models import RoadshowStatus
 
 # C0 and C1 controls; a multi-line text may keep tabs and line breaks.
@@ -38,32 +37,18 @@ def _multi_line(value: str) -> str:
     return value.replace("\r\n", "\n")
 
 
-def _blank_to_none(value: Any) -> Any:
-    """An optional text left empty in a form means no value."""
-    if isinstance(value, str) and not value.strip():
-        return None
-    return value
-
-
-Title = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
-    AfterValidator(_single_line),
-]
+Title = Annotated[str, Trimmed(1, 200), AfterValidator(_single_line)]
 Venue = Title
-Presenter = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=100),
-    AfterValidator(_single_line),
-]
-Description = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=5000),
-    AfterValidator(_multi_line),
-]
-OptionalTitle = Annotated[Title | None, BeforeValidator(_blank_to_none)]
-OptionalVenue = Annotated[Venue | None, BeforeValidator(_blank_to_none)]
-OptionalDescription = Annotated[Description | None, BeforeValidator(_blank_to_none)]
+Presenter = Annotated[str, Trimmed(1, 100), AfterValidator(_single_line)]
+Description = Annotated[str, Trimmed(1, 5000), AfterValidator(_multi_line)]
+# An optional text left empty in a form means no value.
+OptionalTitle = Annotated[Title | None, BlankIsNone()]
+OptionalVenue = Annotated[Venue | None, BlankIsNone()]
+OptionalDescription = Annotated[Description | None, BlankIsNone()]
+
+
+# A time with its offset (naive times are refused as timezone_aware, not read as UTC).
+Time = Annotated[AwareDatetime, DateTimeInput()]
 
 
 # --- writes -----------------------------------------------------------------------------------
@@ -76,8 +61,8 @@ class RoadshowCreate(BaseModel):
 
     title_zh: Title
     title_en: OptionalTitle = None
-    starts_at: AwareDatetime
-    ends_at: AwareDatetime = Field(description="After `starts_at`.")
+    starts_at: Time
+    ends_at: Time = Field(description="After `starts_at`.")
     venue_zh: Venue
     venue_en: OptionalVenue = None
     description_zh: OptionalDescription = None
@@ -92,8 +77,8 @@ class RoadshowUpdate(BaseModel):
 
     title_zh: Title | None = None
     title_en: OptionalTitle = None
-    starts_at: AwareDatetime | None = None
-    ends_at: AwareDatetime | None = None
+    starts_at: Time | None = None
+    ends_at: Time | None = None
     venue_zh: Venue | None = None
     venue_en: OptionalVenue = None
     description_zh: OptionalDescription = None
@@ -105,8 +90,8 @@ class SlotCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    starts_at: AwareDatetime
-    ends_at: AwareDatetime = Field(description="After `starts_at`.")
+    starts_at: Time
+    ends_at: Time = Field(description="After `starts_at`.")
     organization_id: uuid.UUID = Field(description="The presenting organisation.")
     award_id: uuid.UUID | None = Field(
         None, description="The awarded product presented: an unrevoked award of the organisation."
@@ -121,8 +106,8 @@ class SlotUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    starts_at: AwareDatetime | None = None
-    ends_at: AwareDatetime | None = None
+    starts_at: Time | None = None
+    ends_at: Time | None = None
     organization_id: uuid.UUID | None = None
     award_id: uuid.UUID | None = None
     talk_title_zh: Title | None = None

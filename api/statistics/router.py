@@ -5,7 +5,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from api.agency.auth import AgencyRoute, agency_scope
+from api.agency.auth import AGENCY_SCOPE_RESPONSES, AgencyRoute, agency_scope
 from api.db import SessionDep
 from api.errors import problem_responses
 from api.http_cache import public_response
@@ -17,6 +17,7 @@ router = APIRouter(
     tags=["statistics"],
     dependencies=[Depends(agency_scope(Scope.statistics_read))],
     route_class=AgencyRoute,
+    responses=AGENCY_SCOPE_RESPONSES,
 )
 
 

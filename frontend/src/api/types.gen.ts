@@ -5520,7 +5520,7 @@ export type RoadshowCreate = {
     /**
      * Title En
      */
-    title_en?: string | null;
+    title_en?: string | null | string;
     /**
      * Starts At
      */
@@ -5538,15 +5538,15 @@ export type RoadshowCreate = {
     /**
      * Venue En
      */
-    venue_en?: string | null;
+    venue_en?: string | null | string;
     /**
      * Description Zh
      */
-    description_zh?: string | null;
+    description_zh?: string | null | string;
     /**
      * Description En
      */
-    description_en?: string | null;
+    description_en?: string | null | string;
 };
 
 /**
@@ -5680,7 +5680,7 @@ export type RoadshowUpdate = {
     /**
      * Title En
      */
-    title_en?: string | null;
+    title_en?: string | null | string;
     /**
      * Starts At
      */
@@ -5696,15 +5696,15 @@ export type RoadshowUpdate = {
     /**
      * Venue En
      */
-    venue_en?: string | null;
+    venue_en?: string | null | string;
     /**
      * Description Zh
      */
-    description_zh?: string | null;
+    description_zh?: string | null | string;
     /**
      * Description En
      */
-    description_en?: string | null;
+    description_en?: string | null | string;
 };
 
 /**
@@ -5906,7 +5906,7 @@ export type SlotCreate = {
     /**
      * Talk Title En
      */
-    talk_title_en?: string | null;
+    talk_title_en?: string | null | string;
     /**
      * Presenter
      */
@@ -6026,7 +6026,7 @@ export type SlotUpdate = {
     /**
      * Talk Title En
      */
-    talk_title_en?: string | null;
+    talk_title_en?: string | null | string;
     /**
      * Presenter
      */
@@ -6586,9 +6586,21 @@ export type CatalogueListProductsData = {
 
 export type CatalogueListProductsErrors = {
     /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
      * Unprocessable Entity
      */
     422: Problem;
+    /**
+     * Too Many Requests
+     */
+    429: Problem;
     /**
      * Service Unavailable
      */
@@ -6664,9 +6676,21 @@ export type CatalogueProductFacetsData = {
 
 export type CatalogueProductFacetsErrors = {
     /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
      * Unprocessable Entity
      */
     422: Problem;
+    /**
+     * Too Many Requests
+     */
+    429: Problem;
     /**
      * Service Unavailable
      */
@@ -6698,6 +6722,14 @@ export type CatalogueGetProductData = {
 
 export type CatalogueGetProductErrors = {
     /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
      * Not Found
      */
     404: Problem;
@@ -6705,6 +6737,10 @@ export type CatalogueGetProductErrors = {
      * Unprocessable Entity
      */
     422: Problem;
+    /**
+     * Too Many Requests
+     */
+    429: Problem;
     /**
      * Service Unavailable
      */
@@ -6790,9 +6826,21 @@ export type CatalogueExportCsvData = {
 
 export type CatalogueExportCsvErrors = {
     /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
      * Unprocessable Entity
      */
     422: Problem;
+    /**
+     * Too Many Requests
+     */
+    429: Problem;
     /**
      * Service Unavailable
      */
@@ -6878,9 +6926,21 @@ export type CatalogueExportXlsxData = {
 
 export type CatalogueExportXlsxErrors = {
     /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
      * Unprocessable Entity
      */
     422: Problem;
+    /**
+     * Too Many Requests
+     */
+    429: Problem;
     /**
      * Service Unavailable
      */
@@ -6960,9 +7020,21 @@ export type CatalogueExportJsonData = {
 
 export type CatalogueExportJsonErrors = {
     /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
      * Unprocessable Entity
      */
     422: Problem;
+    /**
+     * Too Many Requests
+     */
+    429: Problem;
     /**
      * Service Unavailable
      */
@@ -7004,9 +7076,21 @@ export type CatalogueListChangesData = {
 
 export type CatalogueListChangesErrors = {
     /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
      * Unprocessable Entity
      */
     422: Problem;
+    /**
+     * Too Many Requests
+     */
+    429: Problem;
     /**
      * Service Unavailable
      */
@@ -11441,6 +11525,14 @@ export type StatisticsReadStatisticsData = {
 
 export type StatisticsReadStatisticsErrors = {
     /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
      * Not Found
      */
     404: Problem;
@@ -11448,6 +11540,10 @@ export type StatisticsReadStatisticsErrors = {
      * Unprocessable Entity
      */
     422: Problem;
+    /**
+     * Too Many Requests
+     */
+    429: Problem;
     /**
      * Service Unavailable
      */
