@@ -7,7 +7,7 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -37,6 +37,41 @@ def demo_database(purpose: str, **env: str) -> tuple[str, dict[str, str]]:
 
 
 @contextmanager
+def running_process(
+    command: Sequence[str],
+    log_path: Path,
+    ready_url: str,
+    *,
+    env: Mapping[str, str] | None = None,
+    ready_status: int | None = 200,
+    timeout_s: float = 30,
+    name: str = "server",
+) -> Iterator[None]:
+    """`command` in a process of its own, until `ready_url` answers `ready_status` (None: any
+    answer will do), and stopped afterwards. Its output goes to `log_path`, quoted when it does
+    not start."""
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with log_path.open("w") as log:
+        process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            deadline = time.monotonic() + timeout_s
+            while True:
+                try:
+                    answer = httpx.get(ready_url, timeout=1)
+                    if ready_status is None or answer.status_code == ready_status:
+                        break
+                except httpx.HTTPError:
+                    pass
+                if time.monotonic() > deadline or process.poll() is not None:
+                    pytest.fail(f"{name} did not start:\n{log_path.read_text()[-3000:]}")
+                time.sleep(0.2)
+            yield
+        finally:
+            process.terminate()
+            process.wait(timeout=15)
+
+
+@contextmanager
 def running_server(
     env: dict[str, str], log_path: Path, port: int | None = None, timeout_s: float = 30
 ) -> Iterator[str]:
@@ -44,26 +79,6 @@ def running_server(
     it afterwards. Its output goes to `log_path`, quoted when it does not start."""
     port = port or dbutil.free_port()
     base = f"http://127.0.0.1:{port}"
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    with log_path.open("w") as log:
-        process = subprocess.Popen(
-            [*CLI, "serve", "--port", str(port), "--workers", "1"],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            deadline = time.monotonic() + timeout_s
-            while True:
-                try:
-                    if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                if time.monotonic() > deadline or process.poll() is not None:
-                    pytest.fail(f"server did not start:\n{log_path.read_text()[-3000:]}")
-                time.sleep(0.2)
-            yield base
-        finally:
-            process.terminate()
-            process.wait(timeout=15)
+    command = [*CLI, "serve", "--port", str(port), "--workers", "1"]
+    with running_process(command, log_path, f"{base}/readyz", env=env, timeout_s=timeout_s):
+        yield base

@@ -66,7 +66,7 @@ from tests.factories.experts import make_assignment, make_expert
 from tests.factories.files import minimal_pdf
 from tests.factories.identity import PASSWORD, login, make_org, make_user
 from tests.followup.helpers import intention, policy, project
-from tests.publicity.helpers import know_calendar_years, make_publicity
+from tests.publicity.helpers import file_objection, know_calendar_years, make_publicity
 from tests.review.helpers import (
     criteria_scores,
     make_panel,
@@ -674,15 +674,7 @@ async def _object(w: World) -> httpx.Response:
     async with w.db() as db:
         p = await make_publicity(db)
     async with w.client() as citizen:
-        return await citizen.post(
-            f"/api/v1/publicity/{p.batch.id}/objections",
-            data={
-                "application_id": str(p.shortlisted[0].id),
-                "objector_name": "王五",
-                "objector_phone": "13800138000",
-                "statement": "该产品在北京的销售数量已超过三台，不符合申报条件。",
-            },
-        )
+        return await file_objection(citizen, p)
 
 
 def _triage(verb: str, body: dict[str, Any]) -> None:

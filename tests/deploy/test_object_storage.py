@@ -6,9 +6,7 @@ without its bucket and keys."""
 from __future__ import annotations
 
 import hashlib
-import subprocess
 import sys
-import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
@@ -35,7 +33,7 @@ from api.storage import (
     s3_client,
 )
 from tests import dbutil
-from tests.servers import demo_database, running_server
+from tests.servers import demo_database, running_process, running_server
 
 if TYPE_CHECKING:
     from types_boto3_s3.client import S3Client
@@ -70,28 +68,10 @@ def s3_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """moto's S3-compatible server in a process of its own, on a free port."""
     port = dbutil.free_port()
     endpoint = f"http://127.0.0.1:{port}"
+    command = [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)]
     log = tmp_path_factory.mktemp("moto") / "moto.log"
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    httpx.get(endpoint, timeout=1)
-                    break
-                except httpx.HTTPError:
-                    pass
-                if time.monotonic() > deadline or process.poll() is not None:
-                    pytest.fail(f"the S3 server did not start:\n{log.read_text()[-3000:]}")
-                time.sleep(0.2)
-            yield endpoint
-        finally:
-            process.terminate()
-            process.wait(timeout=15)
+    with running_process(command, log, endpoint, ready_status=None, name="the S3 server"):
+        yield endpoint
 
 
 def client_for(endpoint: str) -> S3Client:

@@ -17,8 +17,7 @@ import httpx
 import pytest
 from playwright.async_api import Browser, Page, ViewportSize, expect
 
-from api.config import DEMO_PASSWORD
-from tests.e2e.helpers import assert_accessible, no_sideways_scroll, shoot
+from tests.e2e.helpers import api_as, assert_accessible, no_sideways_scroll, ok, shoot
 from tests.e2e.test_shell import DESKTOP, PHONE, log_in, new_page
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
@@ -32,19 +31,8 @@ RACE_REASON = "经联合办公室复核，申报材料中的知识产权证明�
 PHONE_SIZE = ViewportSize(width=PHONE["width"], height=PHONE["height"])
 
 
-def api(base: str) -> httpx.Client:
-    """The admin on the API, with the CSRF header on every request."""
-    client = httpx.Client(base_url=base, timeout=30)
-    response = client.post("/api/v1/auth/login", json={"email": ADMIN, "password": DEMO_PASSWORD})
-    response.raise_for_status()
-    client.headers["X-CSRF-Token"] = client.cookies["csrf_token"]
-    return client
-
-
 def first_batch_of_2021(admin: httpx.Client) -> str:
-    response = admin.get("/api/v1/batches", params={"limit": 100})
-    response.raise_for_status()
-    body: dict[str, Any] = response.json()
+    body: dict[str, Any] = ok(admin.get("/api/v1/batches", params={"limit": 100}))
     for batch in body["items"]:
         if batch["year"] == 2021 and batch["sequence"] == 1:
             return str(batch["id"])
@@ -52,9 +40,8 @@ def first_batch_of_2021(admin: httpx.Client) -> str:
 
 
 def award_id(admin: httpx.Client, batch_id: str, number: str) -> str:
-    response = admin.get("/api/v1/awards", params={"batch_id": batch_id, "limit": 100})
-    response.raise_for_status()
-    return next(str(a["id"]) for a in response.json()["items"] if a["number"] == number)
+    awards = ok(admin.get("/api/v1/awards", params={"batch_id": batch_id, "limit": 100}))
+    return next(str(a["id"]) for a in awards["items"] if a["number"] == number)
 
 
 def row(page: Page, number: str) -> Any:
@@ -73,7 +60,7 @@ async def assert_pdf(public: httpx.AsyncClient, href: str | None) -> None:
 async def test_certificates_filter_issue_inspect_and_revoke(
     browser: Browser, live_server: str, screenshots: Path
 ) -> None:
-    admin = api(live_server)
+    admin = api_as(live_server, ADMIN)
     public = httpx.AsyncClient(base_url=live_server, timeout=60)
     batch_id = first_batch_of_2021(admin)
 

@@ -19,7 +19,7 @@ import pytest
 from playwright.async_api import Browser, Page, ViewportSize, expect
 
 from api.config import DEMO_PASSWORD
-from tests.e2e.helpers import assert_accessible, confirm_box, no_sideways_scroll, shoot
+from tests.e2e.helpers import api_as, assert_accessible, confirm_box, no_sideways_scroll, ok, shoot
 from tests.e2e.test_shell import DESKTOP, PHONE, log_in, new_page
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
@@ -30,26 +30,17 @@ PHONE_SIZE = ViewportSize(width=PHONE["width"], height=PHONE["height"])
 DESKTOP_SIZE = ViewportSize(width=DESKTOP["width"], height=DESKTOP["height"])
 
 
-def session(base: str, email: str) -> httpx.Client:
-    client = httpx.Client(base_url=base, timeout=30)
-    response = client.post("/api/v1/auth/login", json={"email": email, "password": DEMO_PASSWORD})
-    response.raise_for_status()
-    client.headers["X-CSRF-Token"] = client.cookies["csrf_token"]
-    return client
-
-
 def valid_awards(client: httpx.Client, **params: Any) -> list[dict[str, Any]]:
-    response = client.get("/api/v1/follow-up/awards", params={"limit": 100, **params})
-    response.raise_for_status()
-    return [a for a in response.json()["items"] if not a["revoked"]]
+    awards = ok(client.get("/api/v1/follow-up/awards", params={"limit": 100, **params}))
+    return [a for a in awards["items"] if not a["revoked"]]
 
 
 def awarded_applicant(base: str) -> tuple[str, dict[str, Any]]:
     """The demo applicant and its award, or a new applicant of an enterprise with a valid award."""
-    own = valid_awards(session(base, APPLICANT))
+    own = valid_awards(api_as(base, APPLICANT))
     if own:
         return APPLICANT, own[0]
-    admin = session(base, ADMIN)
+    admin = api_as(base, ADMIN)
     award = valid_awards(admin)[0]
     email = f"followup-{secrets.token_hex(4)}@example.cn"
     created = admin.post(

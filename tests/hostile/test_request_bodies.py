@@ -23,7 +23,7 @@ from tests.factories.applications import make_application
 from tests.factories.files import minimal_pdf
 from tests.factories.identity import login, make_org, make_user
 from tests.hostile.conftest import assert_problem, files_under
-from tests.publicity.helpers import know_calendar_years, make_publicity
+from tests.publicity.helpers import file_objection, know_calendar_years, make_publicity
 
 BODY_LIMIT = get_settings().request_body_max_bytes
 
@@ -149,16 +149,7 @@ async def test_oversized_objection_evidence_is_refused_and_nothing_stored(
     await know_calendar_years(db)
     p = await make_publicity(db)
     limit = get_settings().attachment_max_bytes
-    response = await client.post(
-        f"/api/v1/publicity/{p.batch.id}/objections",
-        data={
-            "application_id": str(p.shortlisted[0].id),
-            "objector_name": "赵六",
-            "objector_phone": "13800138000",
-            "statement": "证据材料过大也不应被保存。该产品不符合首台套要求。",
-        },
-        files={"evidence": ("huge.pdf", minimal_pdf() + b"x" * limit, "application/pdf")},
-    )
+    response = await file_objection(client, p, evidence=minimal_pdf() + b"x" * limit)
     assert assert_problem(response, 413)["code"] == "payload_too_large"
     assert await db.scalar(select(func.count()).select_from(Objection)) == 0
     assert files_under(store) == []

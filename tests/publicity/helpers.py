@@ -1,4 +1,5 @@
-"""Building blocks of the publicity tests: a batch in publicity with a shortlist, and PDF bytes."""
+"""Building blocks of the publicity tests: a batch in publicity with a shortlist, an objection
+filed through the public form, and PDF bytes."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+import httpx
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -61,6 +63,23 @@ async def make_publicity(
     ]
     out = await make_application(db, org, b, status=S.not_selected)
     return Publicity(b, org, listed, out)
+
+
+async def file_objection(
+    client: httpx.AsyncClient, p: Publicity, evidence: bytes | None = None
+) -> httpx.Response:
+    """Objects to the first shortlisted application through the public form, with `evidence`
+    as its PDF when given; the response, whatever it is."""
+    return await client.post(
+        f"/api/v1/publicity/{p.batch.id}/objections",
+        data={
+            "application_id": str(p.shortlisted[0].id),
+            "objector_name": "王五",
+            "objector_phone": "13800138000",
+            "statement": "该产品在北京的销售数量已超过三台，不符合申报条件。",
+        },
+        files=None if evidence is None else {"evidence": ("证据.pdf", evidence, "application/pdf")},
+    )
 
 
 async def status_of(db: AsyncSession, application: Application | uuid.UUID) -> ApplicationStatus:

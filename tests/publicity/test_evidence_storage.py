@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from api.attachments.cleanup import remove_orphaned_blobs
 from api.storage import LocalStorage, get_storage
 from tests.factories.files import minimal_pdf
-from tests.publicity.helpers import make_publicity
+from tests.publicity.helpers import file_objection, make_publicity
 
 Sessions = async_sessionmaker[AsyncSession]
 
@@ -53,16 +53,7 @@ async def test_cleanup_keeps_evidence_and_removes_orphans(
     pdf = minimal_pdf(f"Evidence {uuid.uuid4().hex}")
     transport = httpx.ASGITransport(app=app, client=("10.2.0.1", 40000))
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-        response = await client.post(
-            f"/api/v1/publicity/{p.batch.id}/objections",
-            data={
-                "application_id": str(p.shortlisted[0].id),
-                "objector_name": "吴八",
-                "objector_email": "wuba@example.cn",
-                "statement": "附件为该产品早已批量销售的合同。",
-            },
-            files={"evidence": ("合同.pdf", pdf, "application/pdf")},
-        )
+        response = await file_objection(client, p, evidence=pdf)
     assert response.status_code == 201, response.text
     evidence = hashlib.sha256(pdf).hexdigest()
     orphan_bytes = minimal_pdf(f"Orphan {uuid.uuid4().hex}")
