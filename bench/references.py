@@ -6,8 +6,9 @@ workers), on the same data, in the same run:
 - `fastapi-bytes`: the same bytes through a FastAPI route (what a warm cache can hope for);
 - `list`: a minimal Starlette app running the catalogue's list query with raw asyncpg and the
   page's JSON built by PostgreSQL (`json_agg`) — the practical floor of a cold page;
-- `search`: the same for a search (`q`), the very SQL the catalogue runs (its newest-window
-  step first, then the search index when the window does not fill a page).
+- `search`: a search (`q`) on raw asyncpg, by the catalogue's own steps and statements
+  (`search_by_newest`: the newest window, reading on for a middling term, the search index),
+  the page's JSON joined from the items PostgreSQL built.
 
 The SQL is compiled from the catalogue's own expressions, so a reference never runs an easier
 query than the subject. `BENCH_REFERENCE` picks the app, `BENCH_BODY_FILE` holds the bytes,
@@ -24,8 +25,7 @@ from typing import Any
 
 import asyncpg
 import orjson
-from sqlalchemy import Text, bindparam, cast
-from sqlalchemy.dialects.postgresql import TSQUERY
+from sqlalchemy import bindparam
 from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -35,24 +35,16 @@ from starlette.routing import Route
 PAGE = 20
 
 
-def list_sql(search: bool) -> tuple[str, list[str]]:
-    """The page query (items as JSON text and their keyset) wrapped in `json_agg`, and the
-    names of its positional parameters."""
+def list_sql() -> tuple[str, list[str]]:
+    """The list page query (items as JSON text and their keyset, one field filter) wrapped in
+    `json_agg`, and the names of its positional parameters."""
     from api.catalogue import queries
     from api.catalogue.items import ITEM_JSON, E
     from api.catalogue.schemas import CatalogueSort
 
     ordering = queries.Ordering(CatalogueSort.newest)
-    where: list[Any] = []
-    if search:
-        where = [
-            E.search_vector.op("@@")(cast(bindparam("tsquery", type_=Text()), TSQUERY)),
-            E.search_text.ilike(bindparam("pattern")),
-        ]
-    else:
-        where = [E.field == bindparam("field")]
     inner = (
-        queries.entries([ITEM_JSON, *ordering.key_columns(None)], where)
+        queries.entries([ITEM_JSON, *ordering.key_columns(None)], [E.field == bindparam("field")])
         .order_by(*ordering.keys(None))
         .limit(bindparam("fetch"))
     )
@@ -71,26 +63,6 @@ def _json_agg(compiled_sql: str) -> str:
         f"(array_agg(t.k_id) FILTER (WHERE t.rn = {PAGE}))[1] "
         f"FROM (SELECT s.*, row_number() OVER () AS rn FROM ({compiled_sql}) s) t"
     )
-
-
-_windows: dict[str, tuple[str, list[tuple[str, Any]]]] = {}
-
-
-def window_sql(text: str) -> tuple[str, list[tuple[str, Any]]]:
-    """The search's first step, as the catalogue runs it (`recent_matches_statement`): the
-    newest entries walked in order. Compiled once per search text, with its values."""
-    if text not in _windows:
-        from api.catalogue import queries
-        from api.catalogue.schemas import CatalogueSort
-        from api.catalogue.search import parse_query
-
-        ordering = queries.Ordering(CatalogueSort.newest)
-        flt = queries.CatalogueFilter(q=parse_query(text))
-        stmt = queries.recent_matches_statement(flt, ordering, None, PAGE + 1)
-        compiled = stmt.compile(dialect=asyncpg_dialect())
-        values = [(name, compiled.params[name]) for name in compiled.positiontup or []]
-        _windows[text] = (_json_agg(compiled.string), values)
-    return _windows[text]
 
 
 def _bytes_app(fastapi: bool) -> Any:
@@ -113,11 +85,42 @@ def _bytes_app(fastapi: bool) -> Any:
     return Starlette(routes=[Route("/api/v1/catalogue/products", endpoint)])
 
 
-def _database_app(search: bool) -> Starlette:
-    from api.catalogue.items import SHANGHAI
+class _Row:
+    """An asyncpg record read by attribute, as the catalogue's steps read rows."""
+
+    def __init__(self, record: asyncpg.Record) -> None:
+        self.item, self.k_issued, self.k_id = record["item"], record["k_issued"], record["k_id"]
+
+
+async def _search_page(conn: asyncpg.Connection, q: str) -> tuple[str, bool, Any, Any]:
+    """A search page by the catalogue's own steps (`search_by_newest`) and statements, run on
+    raw asyncpg; the page's JSON joined from the items PostgreSQL built, as the subject does."""
+    from api.catalogue import queries
+    from api.catalogue.schemas import CatalogueSort
     from api.catalogue.search import parse_query
 
-    sql, names = list_sql(search)
+    ordering = queries.Ordering(CatalogueSort.newest)
+    flt = queries.CatalogueFilter(q=parse_query(q))
+
+    async def fetch(build: Any, after: Any, count: int, window: int | None) -> list[Any]:
+        sql, values = queries.compiled_pages.prepared(
+            _DIALECT, build, flt, ordering, after, count, window
+        )
+        return [_Row(r) for r in await conn.fetch(sql, *values)]
+
+    rows = await queries.search_by_newest(fetch, ordering, None, PAGE + 1)
+    items = "[" + ",".join(r.item for r in rows[:PAGE]) + "]"
+    last = rows[PAGE - 1] if len(rows) > PAGE else None
+    return items, last is not None, last and last.k_issued, last and last.k_id
+
+
+_DIALECT = asyncpg_dialect()
+
+
+def _database_app(search: bool) -> Starlette:
+    from api.catalogue.items import SHANGHAI
+
+    sql, names = list_sql()
     url = os.environ["BENCH_DATABASE_URL"].replace("postgresql+asyncpg://", "postgresql://")
     pool: dict[str, asyncpg.Pool] = {}
 
@@ -134,25 +137,14 @@ def _database_app(search: bool) -> Starlette:
             "today": datetime.now(SHANGHAI).date(),
             "fetch": PAGE + 1,
         }
-        if search:
-            query = parse_query(request.query_params["q"])
-            values["tsquery"] = query.tsquery
-            values["pattern"] = query.like_pattern
-        else:
+        if not search:
             values["field"] = request.query_params["field"]
         async with pool["p"].acquire() as conn:
-            found = None
             if search:
-                # As the catalogue does: the newest window first, the search index only when
-                # the window does not fill the page.
-                window, window_values = window_sql(request.query_params["q"])
-                args = [values.get(name, value) for name, value in window_values]
-                found = await conn.fetchrow(window, *args)
-                if not found[1]:
-                    found = None
-            if found is None:
+                items, more, issued, key = await _search_page(conn, request.query_params["q"])
+            else:
                 found = await conn.fetchrow(sql, *[values[n] for n in names])
-            items, more, issued, key = found
+                items, more, issued, key = found
         cursor = orjson.dumps({"t": issued.isoformat(), "i": str(key)}) if more else b"null"
         body = b"".join([b'{"items":', items.encode(), b',"next":', cursor, b"}"])
         return Response(body, media_type="application/json")

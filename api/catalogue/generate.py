@@ -439,11 +439,13 @@ async def _create_stage(session: AsyncSession) -> None:
 async def _copy_entries(session: AsyncSession, entries: list[tuple[Any, ...]]) -> None:
     await _copy(session, "catalogue_entry_stage", ENTRY_COLUMNS, entries)
     columns = ", ".join(ENTRY_COLUMNS)
+    # As `SearchDocument.text_expression` and `vector_expression` store them.
+    staged = {"search_text": "lower(search_text)", "search_vector": "search_vector::tsvector"}
+    selected = ", ".join(staged.get(c, c) for c in ENTRY_COLUMNS)
     await session.execute(
         text(
             f"INSERT INTO catalogue_entry ({columns}) "  # noqa: S608 - fixed column names
-            f"SELECT {columns.replace('search_vector', 'search_vector::tsvector')} "
-            "FROM catalogue_entry_stage"
+            f"SELECT {selected} FROM catalogue_entry_stage"
         )
     )
     await session.execute(text("TRUNCATE catalogue_entry_stage"))

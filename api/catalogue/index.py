@@ -62,7 +62,7 @@ async def index_award(session: AsyncSession, award: Award, kind: CatalogueChange
         organization.name_zh,
         organization.name_en,
     )
-    values["search_text"] = document.text
+    values["search_text"] = document.text_expression()
     values["search_vector"] = document.vector_expression()
     # Before the entry is written: its triggers update the shared facet counts, which every
     # catalogue change then reaches in the same order (under this lock), never crosswise.

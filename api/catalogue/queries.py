@@ -5,8 +5,9 @@ query per page, keyset pagination, the facet counts in one GROUPING SETS query, 
 from __future__ import annotations
 
 import dataclasses
+import math
 import uuid
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -29,6 +30,7 @@ from sqlalchemy import (
     tuple_,
 )
 from sqlalchemy.dialects.postgresql import TSQUERY
+from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
@@ -128,7 +130,7 @@ class CatalogueFilter:
                 tsquery = cast(cast(value("f_tsquery"), Text), TSQUERY)
                 where.append(E.search_vector.op("@@")(tsquery))
             # The index only narrows; this decides (see api/catalogue/search.py).
-            where.append(E.search_text.ilike(value("f_pattern")))
+            where.append(contains(value("f_pattern")))
         return where
 
     def shape(self) -> tuple[Any, ...]:
@@ -152,6 +154,14 @@ class CatalogueFilter:
 
 
 # --- sorting and keysets ---------------------------------------------------------------------
+
+
+def contains(
+    pattern: ColumnElement[str], search_text: ColumnElement[str] = E.search_text
+) -> ColumnElement[bool]:
+    """The stored search text contains the query: ILIKE's answer, as LIKE over the text that
+    PostgreSQL's `lower()` folded when it was stored (api/catalogue/search.py)."""
+    return search_text.like(func.lower(pattern))
 
 
 def relevance(q: SearchQuery) -> ColumnElement[int]:
@@ -202,6 +212,10 @@ class Ordering:
         if self.sort is CatalogueSort.relevance:
             key["s"] = row.k_score
         return key
+
+    def key(self, row: Row[Any]) -> dict[str, Any]:
+        """A row's key as `parse` gives it: what a page after that row starts from."""
+        return self.parse(self.cursor(row))
 
     def parse(self, key: dict[str, Any]) -> dict[str, Any]:
         """A cursor's key, typed; raises KeyError/ValueError/TypeError when it is not one of
@@ -296,34 +310,62 @@ async def timeout_as_503() -> AsyncIterator[None]:
 SEARCH_WINDOW = 1000
 
 
+# A term found in the first window, but not often enough for a page, is read on in order only
+# while that costs at most this many entries (about two windows); past it, the index, which
+# reads every match of the term, costs less.
+SEARCH_CONTINUATION_MAX = 2048
+
+
+def continuation_window(found: int, wanted: int) -> int | None:
+    """How many entries to read on, after the last match, for `wanted` more matches when the
+    first window held `found`: twice what the term's rate there predicts, rounded up to a power
+    of two (few statements to compile); None when the index is the cheaper way."""
+    if found == 0:
+        return None
+    expected = 2 * wanted * SEARCH_WINDOW / found
+    size = max(64, 1 << math.ceil(math.log2(expected)))
+    return size if size <= SEARCH_CONTINUATION_MAX else None
+
+
 def recent_matches_statement(
-    flt: CatalogueFilter, ordering: Ordering, after: dict[str, Any] | None, count: int
+    flt: CatalogueFilter,
+    ordering: Ordering,
+    after: dict[str, Any] | None,
+    count: int,
+    window: int = SEARCH_WINDOW,
 ) -> Select[Any]:
-    """The first `count` matches of a search among the newest `SEARCH_WINDOW` entries: the
-    newest index walked in order with the ILIKE as a filter. When it finds all `count`, they
-    are the page exactly (no match outside the window comes before the window's last entry);
-    when not, the caller asks the search index instead."""
+    """The first `count` matches of a search among the newest `window` entries: the newest
+    index walked in order with the LIKE as a filter. Every match in the window up to the last
+    one returned is returned, so what it finds is the result's exact beginning; when it finds
+    fewer than `count`, the caller reads on (`search_by_newest`)."""
     assert flt.q is not None
     assert ordering.sort is CatalogueSort.newest
     plain = dataclasses.replace(flt, q=None).conditions()
     if after is not None:
         plain.append(ordering.after(after, None))
-    # The window in order by the newest index, then each of its rows re-checked in that order
-    # until `count` match: a shape whose cost the window bounds (and a broad term ends early),
-    # whatever the planner thinks of the pattern's selectivity.
-    window = (
-        select(E.award_id, E.issued_at)
+    # The window in order by the newest index (its LIMIT keeps the planner on that index,
+    # whatever it thinks of the pattern's selectivity), then its rows checked in that order
+    # until `count` match: a cost the window bounds, and a broad term ends early. Only the
+    # page's rows are read again to be turned into items.
+    recent = (
+        select(E.award_id, E.issued_at, E.search_text)
         .where(and_(true(), *plain))
         .order_by(*ordering.keys(None))
-        .limit(SEARCH_WINDOW)
+        .limit(window)
         .subquery("recent")
     )
-    return (
-        select(ITEM_JSON, window.c.issued_at.label("k_issued"), window.c.award_id.label("k_id"))
-        .select_from(CatalogueEntry.__table__.join(window, E.award_id == window.c.award_id))
-        .where(E.search_text.ilike(bindparam("f_pattern", flt.q.like_pattern)))
-        .order_by(window.c.issued_at.desc(), window.c.award_id.desc())
+    newest = (recent.c.issued_at.desc(), recent.c.award_id.desc())
+    page = (
+        select(recent.c.award_id, recent.c.issued_at)
+        .where(contains(bindparam("f_pattern", flt.q.like_pattern), recent.c.search_text))
+        .order_by(*newest)
         .limit(bindparam("fetch", count))
+        .subquery("page")
+    )
+    return (
+        select(ITEM_JSON, page.c.issued_at.label("k_issued"), page.c.award_id.label("k_id"))
+        .select_from(CatalogueEntry.__table__.join(page, E.award_id == page.c.award_id))
+        .order_by(page.c.issued_at.desc(), page.c.award_id.desc())
     )
 
 
@@ -342,27 +384,31 @@ def page_statement(
 
 class CompiledPages:
     """A page's SQL text, compiled once per shape (the kind of statement, the filter's shape,
-    the sort and whether a cursor applies) and run with the request's values by name. Building
-    and compiling the statement for each request cost a third of a cold page."""
+    the sort, whether a cursor applies and the search window's size) and run with the
+    request's values by name. Building and compiling the statement for each request cost a
+    third of a cold page."""
 
     MAX_SHAPES = 2048
 
     def __init__(self) -> None:
         self._compiled: dict[tuple[Any, ...], tuple[str, tuple[str, ...], dict[str, Any]]] = {}
 
-    async def rows(
+    def prepared(
         self,
-        conn: AsyncConnection,
+        dialect: Dialect,
         build: Callable[..., Select[Any]],
         flt: CatalogueFilter,
         ordering: Ordering,
         after: dict[str, Any] | None,
         count: int,
-    ) -> Sequence[Row[Any]]:
-        shape = (build.__name__, flt.shape(), ordering.sort, after is not None)
+        window: int | None = None,
+    ) -> tuple[str, tuple[Any, ...]]:
+        """The statement's text for `dialect` and its positional values."""
+        shape = (build.__name__, flt.shape(), ordering.sort, after is not None, window)
         found = self._compiled.get(shape)
         if found is None:
-            compiled = build(flt, ordering, after, count).compile(dialect=conn.dialect)
+            sized = {} if window is None else {"window": window}
+            compiled = build(flt, ordering, after, count, **sized).compile(dialect=dialect)
             # The statement's own constants (the window's size, the relevance scores) keep
             # their compiled values; everything a request varies is named in `values`.
             found = (compiled.string, tuple(compiled.positiontup or ()), dict(compiled.params))
@@ -377,11 +423,50 @@ class CompiledPages:
             "today": flt.on,
             "fetch": count,
         }
-        result = await conn.exec_driver_sql(sql, tuple(values[name] for name in names))
-        return result.all()
+        return sql, tuple(values[name] for name in names)
+
+    async def rows(
+        self,
+        conn: AsyncConnection,
+        build: Callable[..., Select[Any]],
+        flt: CatalogueFilter,
+        ordering: Ordering,
+        after: dict[str, Any] | None,
+        count: int,
+        window: int | None = None,
+    ) -> list[Row[Any]]:
+        sql, values = self.prepared(conn.dialect, build, flt, ordering, after, count, window)
+        return list((await conn.exec_driver_sql(sql, values)).all())
 
 
 compiled_pages = CompiledPages()
+
+
+# Runs one step of a page: a statement's builder, the key to start after, how many rows, and
+# the search window's size; the rows carry `k_issued`, `k_id` and `item`.
+FetchRows = Callable[
+    [Callable[..., Select[Any]], dict[str, Any] | None, int, int | None], Awaitable[list[Any]]
+]
+
+
+async def search_by_newest(
+    fetch: FetchRows, ordering: Ordering, after: dict[str, Any] | None, count: int
+) -> list[Any]:
+    """The first `count` matches of a search by newest first, in up to three steps that each
+    go on after the last match found so far (the matches found are always the result's exact
+    beginning): the newest `SEARCH_WINDOW` entries; for a term of middling frequency, as many
+    more as its rate in the window says the rest of the page needs; then the search index."""
+    rows = list(await fetch(recent_matches_statement, after, count, SEARCH_WINDOW))
+    if len(rows) < count:
+        size = continuation_window(len(rows), count - len(rows))
+        if size is not None:
+            rows += await fetch(
+                recent_matches_statement, ordering.key(rows[-1]), count - len(rows), size
+            )
+    if len(rows) < count:
+        rest_after = ordering.key(rows[-1]) if rows else after
+        rows += await fetch(page_statement, rest_after, count - len(rows), None)
+    return rows
 
 
 async def list_page(
@@ -393,14 +478,20 @@ async def list_page(
 ) -> tuple[list[str], dict[str, Any] | None]:
     """One page of items, as JSON texts, and the key of the next page (None on the last)."""
     conn = await session.connection()
-    rows: Sequence[Row[Any]] = []
+
+    async def fetch(
+        build: Callable[..., Select[Any]],
+        step_after: dict[str, Any] | None,
+        count: int,
+        window: int | None,
+    ) -> list[Any]:
+        return await compiled_pages.rows(conn, build, flt, ordering, step_after, count, window)
+
     async with timeout_as_503():
         if flt.q is not None and ordering.sort is CatalogueSort.newest:
-            rows = await compiled_pages.rows(
-                conn, recent_matches_statement, flt, ordering, after, limit + 1
-            )
-        if len(rows) <= limit:
-            rows = await compiled_pages.rows(conn, page_statement, flt, ordering, after, limit + 1)
+            rows = await search_by_newest(fetch, ordering, after, limit + 1)
+        else:
+            rows = await fetch(page_statement, after, limit + 1, None)
     next_key = ordering.cursor(rows[limit - 1]) if len(rows) > limit else None
     return [r.item for r in rows[:limit]], next_key
 

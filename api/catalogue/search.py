@@ -1,36 +1,41 @@
 """Catalogue search (DESIGN §5): an n-gram `tsvector` finds candidates through its GIN index,
-and an ILIKE over the stored search text decides, so that results equal a case-insensitive
-substring match exactly.
+and a LIKE over the stored, lower-cased search text decides, so that results equal a
+case-insensitive substring match (ILIKE) exactly.
 
 Text is NFKC-normalised (full-width letters, digits and punctuation become their ASCII forms) and
 lower-cased, then cut into runs of Han characters and runs of ASCII letters and digits. Each run
-is indexed as overlapping n-grams — bigrams for Han (as Lucene's CJKBigramFilter and MySQL's
+is indexed as its overlapping n-grams — bigrams for Han (as Lucene's CJKBigramFilter and MySQL's
 ngram parser do), trigrams for Latin, because Latin bigrams are too common to narrow anything —
-and, where fewer than n characters are left at the end of a run, as the run's suffixes. The
-lexeme at character offset i gets position i + 1, so consecutive n-grams sit one apart.
+and, where fewer than n characters are left at the end of a run, as the run's suffixes.
 
 A query is cut the same way. Every Han or Latin fragment of it lies inside one run of any text
-that contains the query, so its n-grams are lexemes of that text at consecutive positions: a
-fragment of at least n characters becomes a phrase of its n-grams (`<->`), a shorter one a
-prefix (`:*`) that an n-gram or a suffix starting there always matches. The candidate set is
-therefore a superset of the substring matches, and the ILIKE re-check removes the rest — an
-exact result by construction, whatever the tokens (punctuation, a Latin fragment inside a word
-such as "ech" in "etcher", Han and Latin mixed).
+that contains the query, so its n-grams are all lexemes of that text: a fragment of at least n
+characters becomes the AND of its n-grams, a shorter one a prefix (`:*`) that an n-gram or a
+suffix starting there always matches. The candidate set is therefore a superset of the
+substring matches, and the LIKE re-check removes the rest — an exact result by construction,
+whatever the tokens (punctuation, a Latin fragment inside a word such as "ech" in "etcher", Han
+and Latin mixed).
 
-PostgreSQL keeps at most 256 positions per lexeme and none past 16383; a text that would need
-more carries a marker lexeme that every query accepts, so it is always re-checked instead of
-being missed by a truncated phrase.
+The vector holds no positions. A phrase query (`<->`) would narrow a little further, but the
+GIN index cannot check positions, so every candidate's vector would be read back from its
+(TOASTed) row to check them; an AND of lexemes is answered by the index alone, and the stored
+text is checked anyway. Without positions, PostgreSQL's limits on them (16383, and 256 per
+lexeme) do not apply either.
+
+The stored text is lower-cased by PostgreSQL's own `lower()` when written, and a query's
+pattern by the same function when read: PostgreSQL's ILIKE on a multi-byte database is exactly
+`lower(text) LIKE lower(pattern)`, so LIKE over the stored text gives ILIKE's answer without
+folding every row's text on every search.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Text, cast, literal
+from sqlalchemy import Text, cast, func, literal
 from sqlalchemy.dialects.postgresql import TSQUERY, TSVECTOR
 
 # CJK unified ideographs (with extension A, the compatibility block and extensions B–H) and 〇.
@@ -41,9 +46,6 @@ _LIKE_SPECIAL = re.compile(r"([\\%_])")
 
 HAN_N = 2
 LATIN_N = 3
-MAX_POSITION = 16383  # PostgreSQL clamps tsvector positions here
-MAX_POSITIONS_PER_LEXEME = 256  # and drops positions past this many
-OVERFLOW = "_overflow_"  # never an n-gram: those hold only [a-z0-9] and Han
 # Fields of the search text are joined by a newline, which a query never contains (control
 # characters become spaces), so no match spans two fields.
 SEPARATOR = "\n"
@@ -67,33 +69,30 @@ def _n(run: str) -> int:
 
 
 def search_text(*texts: str | None) -> str:
-    """The searchable text stored with each entry: the given fields, normalised."""
+    """The searchable text of an entry: the given fields, normalised (and lower-cased by
+    PostgreSQL when stored, `SearchDocument.text_expression`)."""
     return normalize(SEPARATOR.join(t for t in texts if t is not None))
 
 
 def vector_literal(text: str) -> str:
-    """The `tsvector` (input syntax) of an already normalised search text. A lexeme may appear
-    once per position; PostgreSQL's input merges them."""
-    lexemes: list[str] = []
-    grams: list[str] = []
+    """The `tsvector` (input syntax) of an already normalised search text: its distinct n-grams
+    and run suffixes, without positions."""
+    lexemes: set[str] = set()
     for match in _RUN.finditer(_fold(text)):
-        run, start = match.group(), match.start() + 1
+        run = match.group()
         n = _n(run)
-        run_grams = [run[i : i + n] for i in range(len(run))]
-        grams += run_grams
-        lexemes += [f"'{g}':{p}" for p, g in enumerate(run_grams, start)]
-    if len(text) > MAX_POSITION or (
-        len(grams) > MAX_POSITIONS_PER_LEXEME
-        and max(Counter(grams).values()) > MAX_POSITIONS_PER_LEXEME
-    ):
-        lexemes.append(f"'{OVERFLOW}'")
-    return " ".join(lexemes)
+        lexemes.update(run[i : i + n] for i in range(len(run)))
+    return " ".join(f"'{lexeme}'" for lexeme in sorted(lexemes))
 
 
 @dataclass(frozen=True)
 class SearchDocument:
     text: str
     vector: str
+
+    def text_expression(self) -> Any:
+        """What is stored: the text lower-cased by PostgreSQL (see the module's docstring)."""
+        return func.lower(literal(self.text))
 
     def vector_expression(self) -> Any:
         return cast(cast(literal(self.vector), Text), TSVECTOR)
@@ -115,8 +114,8 @@ class EmptyQuery(ValueError):
 
 @dataclass(frozen=True)
 class SearchQuery:
-    text: str  # normalised; what the ILIKE looks for
-    tsquery: str | None  # candidates from the index; None: the ILIKE scans alone
+    text: str  # normalised; what the LIKE looks for, once lower-cased by PostgreSQL
+    tsquery: str | None  # candidates from the index; None: the LIKE scans alone
 
     @property
     def like_pattern(self) -> str:
@@ -135,22 +134,20 @@ def normalize_query(q: str) -> str:
 
 def parse_query(q: str) -> SearchQuery:
     text = normalize_query(q)
-    phrases: list[str] = []
+    grams: list[str] = []
     prefixes: list[tuple[int, int, str]] = []
     for match in _RUN.finditer(_fold(text)):
         fragment = match.group()
         n = _n(fragment)
         if len(fragment) >= n:
-            grams = [fragment[i : i + n] for i in range(len(fragment) - n + 1)]
-            phrases.append("(" + " <-> ".join(f"'{g}'" for g in grams) + ")")
+            grams += [fragment[i : i + n] for i in range(len(fragment) - n + 1)]
         else:
             # Han before Latin, longer before shorter: the likelier to be selective.
             prefixes.append((n == HAN_N, len(fragment), f"'{fragment}':*"))
-    if phrases:
-        condition = " & ".join(phrases)
-    elif prefixes:
+    if grams:
+        # Each distinct n-gram once; in the query's order, which keeps the text predictable.
+        return SearchQuery(text=text, tsquery=" & ".join(f"'{g}'" for g in dict.fromkeys(grams)))
+    if prefixes:
         # One prefix is enough for a candidate filter; several would only widen the scan.
-        condition = max(prefixes)[2]
-    else:
-        return SearchQuery(text=text, tsquery=None)
-    return SearchQuery(text=text, tsquery=f"({condition}) | '{OVERFLOW}'")
+        return SearchQuery(text=text, tsquery=max(prefixes)[2])
+    return SearchQuery(text=text, tsquery=None)

@@ -76,7 +76,7 @@ async def test_generated_rows_are_plausible_synthetic_and_indexed(db: AsyncSessi
             entry.organization_name_zh,
             entry.organization_name_en,
         )
-        assert entry.search_text == document.text
+        assert entry.search_text == await db.scalar(select(func.lower(document.text)))
     awards = list((await db.scalars(select(Award))).all())
     assert {a.key_id for a in awards} == {SYNTHETIC_KEY_ID}
     assert {a.signature for a in awards} == {SYNTHETIC_SIGNATURE}

@@ -8,8 +8,9 @@ import csv
 import io
 import uuid
 from collections.abc import Sequence
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -125,6 +126,8 @@ class TestSearchWindow:
         )
         for window in (50, 1000):
             monkeypatch.setattr(queries, "SEARCH_WINDOW", window)
+            # Compiled statements keep the window they were compiled with.
+            monkeypatch.setattr(queries, "compiled_pages", queries.CompiledPages())
             for word in sorted(words):
                 for extra in ({}, {"district": District(corpus[2].district)}):
                     flt = queries.CatalogueFilter(q=parse_query(word), **extra)
@@ -138,6 +141,71 @@ class TestSearchWindow:
         stmt = queries.recent_matches_statement(flt, ordering, None, 6)
         rows = (await (await db.connection()).execute(stmt, {"today": flt.on})).all()
         assert len(rows) == 6
+
+
+class TestSearchSteps:
+    """`search_by_newest` over a stand-in for the database: which statements it runs, from
+    where, for how many rows."""
+
+    ordering = queries.Ordering(CatalogueSort.newest)
+
+    @staticmethod
+    def matches(n: int, start: int = 0) -> list[SimpleNamespace]:
+        moment = datetime(2026, 1, 1, tzinfo=UTC)
+        return [
+            SimpleNamespace(
+                item=str(i), k_issued=moment - timedelta(hours=i), k_id=uuid.UUID(int=10_000 - i)
+            )
+            for i in range(start, start + n)
+        ]
+
+    async def run(self, answers: list[list[SimpleNamespace]]) -> list[tuple[Any, ...]]:
+        calls: list[tuple[Any, ...]] = []
+
+        async def fetch(build: Any, after: Any, count: int, window: int | None) -> list[Any]:
+            calls.append((build.__name__, after, count, window))
+            return answers.pop(0)
+
+        rows = await queries.search_by_newest(fetch, self.ordering, None, 21)
+        assert answers == []  # every step the test expected ran
+        assert [r.item for r in rows] == [str(i) for i in range(len(rows))]
+        return calls
+
+    def key(self, row: SimpleNamespace) -> dict[str, Any]:
+        return {"i": row.k_id, "t": row.k_issued}
+
+    async def test_a_broad_term_is_one_step(self) -> None:
+        calls = await self.run([self.matches(21)])
+        assert calls == [("recent_matches_statement", None, 21, 1000)]
+
+    async def test_a_rare_term_goes_from_the_window_to_the_index(self) -> None:
+        calls = await self.run([[], self.matches(3)])
+        assert calls[1] == ("page_statement", None, 21, None)
+
+    async def test_a_middling_term_reads_on_after_its_last_match(self) -> None:
+        first = self.matches(17)
+        calls = await self.run([first, self.matches(4, 17)])
+        # 17 in 1,000: the 4 missing ones are expected within 235 entries; twice that, as a
+        # power of two
+        assert calls[1] == ("recent_matches_statement", self.key(first[-1]), 4, 512)
+
+    async def test_the_index_takes_over_where_reading_on_fell_short(self) -> None:
+        first, second = self.matches(17), self.matches(2, 17)
+        calls = await self.run([first, second, self.matches(2, 19)])
+        assert calls[2] == ("page_statement", self.key(second[-1]), 2, None)
+
+    async def test_a_term_too_rare_to_read_on_for_goes_to_the_index(self) -> None:
+        first = self.matches(5)
+        calls = await self.run([first, self.matches(16, 5)])
+        assert calls[1] == ("page_statement", self.key(first[-1]), 16, None)
+
+    def test_continuation_sizes(self) -> None:
+        assert queries.continuation_window(0, 21) is None
+        assert queries.continuation_window(17, 4) == 512
+        assert queries.continuation_window(11, 10) == 2048  # 1,818 entries: still read on
+        assert queries.continuation_window(5, 16) is None  # 6,400: the index costs less
+        assert queries.continuation_window(20, 1) == 128
+        assert queries.continuation_window(900, 1) == 64  # never fewer
 
 
 async def walk(
