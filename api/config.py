@@ -221,6 +221,12 @@ class Settings(BaseSettings):
     webhook_poll_s: float = Field(
         2.0, gt=0, description="How often the worker looks for new events and due deliveries."
     )
+    webhook_private_destinations: bool | None = Field(
+        None,
+        description="Whether webhook deliveries may reach loopback, private, link-local and "
+        "other non-public addresses (checked on every address the host resolves to); unset: "
+        "allowed outside production, where receivers run locally, refused in production.",
+    )
 
     job_stalled_after_s: float = Field(
         60.0,

@@ -11,6 +11,7 @@ de-duplicate on `X-FirstSet-Event-Id`.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
@@ -35,6 +36,7 @@ from api.models import (
     WebhookDelivery,
     WebhookSubscription,
 )
+from api.webhooks import destinations
 from api.webhooks.schemas import WebhookEventType
 
 log = structlog.get_logger("api.webhooks")
@@ -99,19 +101,39 @@ async def send(url: str, secret: str, event: OutboxEvent, settings: Settings) ->
     status_code: int | None = None
     error: str | None = None
     started = time.perf_counter()
+    target = httpx.URL(url)
     try:
+        async with asyncio.timeout(settings.webhook_timeout_s):
+            address = await destinations.resolve(
+                target.host,
+                target.port or (443 if target.scheme == "https" else 80),
+                allow_private=destinations.private_allowed(settings),
+            )
+        # To the address just checked (api/webhooks/destinations.py); the URL's host names the
+        # receiver in `Host` and to TLS (SNI and the certificate's check).
+        headers["Host"] = target.netloc.decode("ascii")
         # trust_env=False: a proxy from the environment must not see (or break) deliveries.
         async with (
             httpx.AsyncClient(
                 timeout=settings.webhook_timeout_s, follow_redirects=False, trust_env=False
             ) as client,
-            client.stream("POST", url, content=body, headers=headers) as response,
+            client.stream(
+                "POST",
+                target.copy_with(host=str(address)),
+                content=body,
+                headers=headers,
+                extensions={"sni_hostname": target.host},
+            ) as response,
         ):
             status_code = response.status_code
-    except httpx.TimeoutException:
+    except destinations.RefusedDestination as exc:
+        error = str(exc)[:MAX_ERROR_CHARS]
+    except (httpx.TimeoutException, TimeoutError):
         error = f"No answer within {settings.webhook_timeout_s:g} s."
     except httpx.HTTPError as exc:
         error = f"{type(exc).__name__}: {exc}"[:MAX_ERROR_CHARS]
+    except OSError as exc:  # the name did not resolve
+        error = f"{target.host} could not be resolved: {exc}"[:MAX_ERROR_CHARS]
     latency_ms = round((time.perf_counter() - started) * 1000)
     if status_code is not None and not 200 <= status_code < 300:
         error = f"HTTP {status_code}"

@@ -32,6 +32,7 @@ from api.models import (
     WebhookSubscription,
 )
 from api.webhooks import delivery as sending
+from api.webhooks import destinations
 from api.webhooks.schemas import SubscriptionCreate, SubscriptionUpdate
 
 SECRET_PREFIX = "whsec_"  # noqa: S105 - a prefix that marks the value, not a secret
@@ -74,9 +75,24 @@ def check_url(url: str) -> str:
             "The URL must not carry credentials; authenticate deliveries by their signature.",
             "webhook_url_credentials",
         )
-    if parts.scheme == "http" and (get_settings().is_production or not _is_local(host)):
+    settings = get_settings()
+    if parts.scheme == "http" and (settings.is_production or not _is_local(host)):
         raise field_error("url", "The URL must use https.", "webhook_url_https_required")
+    # A name is checked at each delivery, on what it resolves to then.
+    if not destinations.private_allowed(settings) and _names_a_private_address(host):
+        raise field_error(
+            "url",
+            "The URL must not name a private, loopback or reserved address.",
+            "webhook_url_private",
+        )
     return parts.geturl()
+
+
+def _names_a_private_address(host: str) -> bool:
+    if host in LOCAL_HOSTS:
+        return True
+    address = destinations.literal(host)
+    return address is not None and not destinations.is_public(address)
 
 
 def _is_local(host: str) -> bool:
