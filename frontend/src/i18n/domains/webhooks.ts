@@ -11,6 +11,7 @@ const problemsZhCN = {
   webhook_url_invalid: '接收地址须为带主机名的 http(s) 地址。',
   webhook_url_credentials: '接收地址不能包含用户名或密码，请用签名验证推送。',
   webhook_url_https_required: '接收地址须使用 https。',
+  webhook_url_private: '接收地址不能指向内网、本机或保留地址。',
 }
 const problemsEn: typeof problemsZhCN = {
   webhook_subscription_not_found: 'No such webhook subscription.',
@@ -20,6 +21,7 @@ const problemsEn: typeof problemsZhCN = {
   webhook_url_invalid: 'The URL must be an http(s) address with a host.',
   webhook_url_credentials: 'The URL must not carry credentials; verify deliveries by their signature.',
   webhook_url_https_required: 'The URL must use https.',
+  webhook_url_private: 'The URL must not name a private, loopback or reserved address.',
 }
 
 export const problemCodes: readonly string[] = Object.keys(problemsZhCN)
