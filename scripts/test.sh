@@ -25,5 +25,5 @@ then
   export TEST_DATABASE_URL="postgresql://postgres@127.0.0.1:5432/postgres"
 fi
 say "pytest (API, migrations, browser) on ${TEST_DATABASE_URL:-the embedded PostgreSQL}"
-.venv/bin/pytest -n "${PYTEST_WORKERS:-2}" --dist loadgroup "$@"
+.venv/bin/pytest -n "${PYTEST_WORKERS:-2}" --dist loadgroup --durations=30 "$@"
 echo "whole suite took $(( $(date +%s) - started )) s"
