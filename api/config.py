@@ -106,7 +106,9 @@ class Settings(BaseSettings):
         None, description="Force the Secure cookie flag; unset: Secure when the request is https."
     )
     login_limit_per_account: str = Field(
-        "7/15 minutes", description="Failed logins allowed per account (limits syntax)."
+        "7/15 minutes",
+        description="Failed logins, and wrong current passwords at a password change, allowed "
+        "per account (limits syntax).",
     )
     login_limit_per_ip: str = Field(
         "30/15 minutes", description="Failed logins allowed per client IP (limits syntax)."

@@ -42,6 +42,7 @@ CORE_ACCESS: dict[str, Access] = {
     "POST /api/v1/auth/login": Access.public,
     "POST /api/v1/auth/register": Access.public,
     "POST /api/v1/auth/logout": Access.login,
+    "POST /api/v1/auth/password": Access.login,
     "GET /api/v1/auth/me": Access.login,
     "GET /api/v1/organizations": Access.admin,
     "POST /api/v1/organizations": Access.admin,

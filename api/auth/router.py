@@ -6,7 +6,13 @@ from collections.abc import Sequence
 from fastapi import APIRouter, Request, Response, status
 
 from api.auth import service
-from api.auth.schemas import LoginRequest, Me, RegisterRequest, RoleGrantRead
+from api.auth.schemas import (
+    LoginRequest,
+    Me,
+    PasswordChangeRequest,
+    RegisterRequest,
+    RoleGrantRead,
+)
 from api.auth.service import IssuedSession
 from api.config import get_settings
 from api.db import SessionDep
@@ -123,6 +129,26 @@ async def logout(session: SessionDep, principal: CurrentPrincipal) -> Response:
     response = Response(status_code=status.HTTP_204_NO_CONTENT)
     _clear_session_cookies(response)
     return response
+
+
+@router.post(
+    "/password",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+    responses=problem_responses(401, 403, 422, 429),
+    summary="Change one's own password (logged-in users)",
+    description=(
+        "The current password must be right: a wrong one counts against the account's "
+        "failed-login limit (429 with Retry-After once it is reached). The new password "
+        "follows the registration policy and must differ from the current one. Every other "
+        "session of the account ends; the caller's own goes on."
+    ),
+)
+async def change_password(
+    data: PasswordChangeRequest, session: SessionDep, principal: CurrentPrincipal
+) -> Response:
+    await service.change_password(session, principal, data.current_password, data.new_password)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.get(

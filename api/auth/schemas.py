@@ -64,6 +64,15 @@ class RegisterRequest(BaseModel):
     organization: EnterpriseCreate
 
 
+class PasswordChangeRequest(BaseModel):
+    """The caller's own password change: the current password proves it is the account holder."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    current_password: Password
+    new_password: Password
+
+
 class RoleGrantRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 

@@ -1,4 +1,4 @@
-"""Login, logout, registration and browser sessions."""
+"""Login, logout, registration, password change and browser sessions."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from api.audit.service import Actor
 from api.auth.passwords import dummy_hash, hash_password, password_problem, verify_password
 from api.auth.schemas import RegisterRequest
 from api.config import get_settings
-from api.errors import Conflict, FieldError, NotAuthenticated, field_error
+from api.errors import Conflict, FieldError, NotAuthenticated, Unprocessable, field_error
 from api.models import Locale, Membership, OrganizationKind, Role, User, UserSession
 from api.organizations import service as organization_service
 from api.organizations.schemas import OrganizationCreate
@@ -78,6 +78,10 @@ async def revoke_token(session: AsyncSession, token: str | None) -> None:
         )
 
 
+def _login_account_key(email: str) -> tuple[str, str]:
+    return "login-account", email.lower()
+
+
 async def login(
     session: AsyncSession,
     email: str,
@@ -88,7 +92,7 @@ async def login(
     previous_token: str | None,
 ) -> IssuedSession:
     settings = get_settings()
-    account_key, ip_key = ("login-account", email.lower()), ("login-ip", ip or "unknown")
+    account_key, ip_key = _login_account_key(email), ("login-ip", ip or "unknown")
     await ratelimit.ensure_allowed(settings.login_limit_per_account, *account_key)
     await ratelimit.ensure_allowed(settings.login_limit_per_ip, *ip_key)
 
@@ -110,6 +114,62 @@ async def login(
     return issued
 
 
+async def change_password(
+    session: AsyncSession, principal: Principal, current_password: str, new_password: str
+) -> int:
+    """Replace the caller's password and end their other sessions; the number ended.
+
+    A wrong current password counts against the account's failed-login limit, so a stolen
+    session cannot be used to guess the password faster than the login form allows."""
+    limit = get_settings().login_limit_per_account
+    account_key = _login_account_key(principal.email)
+    await ratelimit.ensure_allowed(limit, *account_key)
+    # Locked, so that of two changes racing from one old password the second finds it gone.
+    user = await session.get(User, principal.user_id, with_for_update=True, populate_existing=True)
+    if user is None:  # the session's user was loaded a moment ago; deleted since
+        raise NotAuthenticated("Please log in.")
+    if not await verify_password(user.password_hash, current_password):
+        await ratelimit.count(limit, *account_key)
+        message = "The current password is wrong."
+        raise Unprocessable(
+            message,
+            code="wrong_password",
+            errors=[FieldError(field="current_password", message=message, code="wrong_password")],
+        )
+    await ratelimit.reset(limit, *account_key)
+    if new_password == current_password:
+        raise field_error(
+            "new_password",
+            "The new password must differ from the current one.",
+            "password_unchanged",
+        )
+    check_password_policy(
+        new_password, email=user.email, display_name=user.display_name, field="new_password"
+    )
+    user.password_hash = await hash_password(new_password)
+    # Whoever else holds a session of this account (a stolen cookie, a forgotten computer)
+    # is signed out; the caller's own session goes on.
+    result = await session.execute(
+        update(UserSession)
+        .where(
+            UserSession.user_id == user.id,
+            UserSession.id != principal.session_id,
+            UserSession.revoked_at.is_(None),
+        )
+        .values(revoked_at=func.now())
+    )
+    ended = int(result.rowcount)  # type: ignore[attr-defined]
+    await audit.record(
+        session,
+        actor=principal,
+        action="auth.change_password",
+        object_type="user",
+        object_id=user.id,
+        note=f"{ended} other session(s) ended",
+    )
+    return ended
+
+
 async def logout(session: AsyncSession, principal: Principal) -> None:
     await session.execute(
         update(UserSession)
@@ -125,12 +185,14 @@ async def logout(session: AsyncSession, principal: Principal) -> None:
     )
 
 
-def check_password_policy(password: str, *, email: str, display_name: str) -> None:
+def check_password_policy(
+    password: str, *, email: str, display_name: str, field: str = "password"
+) -> None:
     problem = password_problem(
         password, user_inputs=[email, email.split("@")[0], display_name, "firstset"]
     )
     if problem:
-        raise field_error("password", problem, "weak_password")
+        raise field_error(field, problem, "weak_password")
 
 
 async def ensure_email_free(session: AsyncSession, email: str) -> None:

@@ -53,6 +53,8 @@ export const PROBLEM_CODES = [
   'payload_too_large',
   'unsupported_media_type',
   'file_missing',
+  'wrong_password',
+  'password_unchanged',
 ] as const
 
 export type ProblemCode = (typeof PROBLEM_CODES)[number]
@@ -68,6 +70,8 @@ const FIELD_CODE_KEYS: Record<string, string> = {
   email_taken: 'problems.email_taken',
   uscc_taken: 'problems.uscc_taken',
   weak_password: 'problems.weak_password',
+  wrong_password: 'problems.wrong_password',
+  password_unchanged: 'problems.password_unchanged',
   self_deactivation: 'problems.self_deactivation',
   // Pydantic's codes on application and batch inputs.
   string_too_short: 'validation.tooShort',
@@ -95,6 +99,7 @@ const CODE_FIELDS: Record<string, string> = {
   email_taken: 'email',
   uscc_taken: 'organization.uscc',
   weak_password: 'password',
+  wrong_password: 'current_password',
 }
 
 type Translator = {

@@ -57,6 +57,7 @@ describe('AppHeader', () => {
     const wrapper = await mountHeader(null)
     expect(testIds(wrapper)).toEqual([...PUBLIC_LINKS, 'nav-login', 'nav-register'])
     expect(wrapper.find('[data-testid=current-user]').exists()).toBe(false)
+    expect(wrapper.find('[data-testid=change-password]').exists()).toBe(false)
     expect(wrapper.find('nav').attributes('aria-label')).toBe('主导航')
     expect(wrapper.find('[data-testid=locale-switch]').text()).toContain('English')
   })
@@ -84,6 +85,9 @@ describe('AppHeader', () => {
     expect(wrapper.find('[data-testid=nav-formal-review]').text()).toBe('形式审查')
     expect(wrapper.find('[data-testid=current-user]').text()).toBe('王管理')
     expect(wrapper.find('[data-testid=logout]').exists()).toBe(true)
+    const changePassword = wrapper.get('[data-testid=change-password]')
+    expect(changePassword.attributes('href')).toBe('/account/password')
+    expect(changePassword.text()).toBe('修改密码')
   })
 
   it('shows an applicant their applications and organisation', async () => {

@@ -249,6 +249,20 @@ async def _logout(w: World) -> httpx.Response:
         await client.aclose()
 
 
+@audited("POST /api/v1/auth/password", "auth.change_password", actor=None)
+async def _change_password(w: World) -> httpx.Response:
+    async with w.db() as db:
+        user = await make_user(db, Role.applicant)
+    client = await w.logged_in(user)
+    try:
+        return await client.post(
+            "/api/v1/auth/password",
+            json={"current_password": PASSWORD, "new_password": "Audit-Trail-Kettle-58"},
+        )
+    finally:
+        await client.aclose()
+
+
 @audited("POST /api/v1/users", "user.create")
 async def _create_user(w: World) -> httpx.Response:
     return await w.admin.post(

@@ -53,6 +53,7 @@ const en: MessageSchema = {
   },
   header: {
     account: 'Signed in as',
+    changePassword: 'Change password',
     logout: 'Log out',
     loggedOut: 'You have logged out.',
   },
@@ -258,6 +259,8 @@ const en: MessageSchema = {
     payload_too_large: 'The file is larger than the 20 MB limit.',
     unsupported_media_type: 'Only PDF, PNG and JPEG files are accepted.',
     file_missing: 'The file of this attachment is missing; please contact an administrator.',
+    wrong_password: 'The current password is wrong.',
+    password_unchanged: 'The new password must differ from the current one.',
   },
   publicity: publicity.en,
   catalogue: catalogue.en,

@@ -53,6 +53,7 @@ const zhCN = {
   },
   header: {
     account: '当前用户',
+    changePassword: '修改密码',
     logout: '退出登录',
     loggedOut: '您已退出登录。',
   },
@@ -258,6 +259,8 @@ const zhCN = {
     payload_too_large: '文件超过 20 MB 上限。',
     unsupported_media_type: '仅支持 PDF、PNG、JPEG 格式的文件。',
     file_missing: '附件文件缺失，请联系管理员。',
+    wrong_password: '当前密码不正确。',
+    password_unchanged: '新密码不能与当前密码相同。',
   },
   publicity: publicity.zhCN,
   catalogue: catalogue.zhCN,

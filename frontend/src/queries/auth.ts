@@ -7,8 +7,8 @@ import {
 } from '@tanstack/vue-query'
 import { computed } from 'vue'
 
-import { authLogin, authLogout, authMe, authRegister } from '@/api'
-import type { LoginRequest, Me, RegisterRequest, Role } from '@/api'
+import { authChangePassword, authLogin, authLogout, authMe, authRegister } from '@/api'
+import type { LoginRequest, Me, PasswordChangeRequest, RegisterRequest, Role } from '@/api'
 import '@/http/client'
 import { CSRF_COOKIE, readCookie } from '@/http/csrf'
 import { isApiError } from '@/http/problem'
@@ -75,6 +75,16 @@ export function useRegister() {
   return useMutation({
     mutationFn: async (body: RegisterRequest) => (await authRegister({ body })).data,
     onSuccess: (me) => forgetIdentity(queryClient, me),
+    meta: LOCAL_ERRORS,
+  })
+}
+
+/** The caller's own password; the server ends their other sessions and keeps this one. */
+export function useChangePassword() {
+  return useMutation({
+    mutationFn: async (body: PasswordChangeRequest) => {
+      await authChangePassword({ body })
+    },
     meta: LOCAL_ERRORS,
   })
 }

@@ -100,6 +100,12 @@ export const routes: RouteRecordRaw[] = [
     },
   },
   {
+    path: '/account/password',
+    name: 'change-password',
+    component: () => staffPages().then((m) => m.ChangePasswordPage),
+    meta: { titleKey: 'account.password.title', requiresAuth: true, messages: ['staff'] },
+  },
+  {
     path: '/organization',
     name: 'organization',
     component: () => staffPages().then((m) => m.OrganizationPage),

@@ -2,6 +2,7 @@
 export { default as WorkbenchPage } from '@/pages/workbench/WorkbenchPage.vue'
 export { default as UsersPage } from '@/pages/users/UsersPage.vue'
 export { default as AuditPage } from '@/pages/audit/AuditPage.vue'
+export { default as ChangePasswordPage } from '@/pages/auth/ChangePasswordPage.vue'
 export { default as OrganizationPage } from '@/pages/organizations/OrganizationPage.vue'
 export { default as MyApplicationsPage } from '@/pages/applications/MyApplicationsPage.vue'
 export { default as NewApplicationPage } from '@/pages/applications/NewApplicationPage.vue'

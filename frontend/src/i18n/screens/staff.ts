@@ -6,6 +6,21 @@
 // vue-i18n treats { } @ | $ as syntax: write a literal @ as {'@'}.
 
 const zhCN = {
+  account: {
+    password: {
+      title: '修改密码',
+      heading: '修改密码',
+      intro: '请先输入当前密码以确认身份。修改成功后，您在其他设备或浏览器上的登录将全部退出，当前登录保持有效。',
+      current: '当前密码',
+      new: '新密码',
+      newHint: '至少 10 个字符，不能与当前密码相同；避免使用常见密码或您的邮箱、姓名。',
+      confirm: '确认新密码',
+      mismatch: '两次输入的新密码不一致',
+      submit: '修改密码',
+      changed: '密码已修改，其他设备上的登录已退出。',
+      retryAfter: '请在 {seconds} 秒后重试。',
+    },
+  },
   workbench: {
     title: '工作台',
     heading: '工作台',
@@ -433,6 +448,21 @@ const zhCN = {
 }
 
 const en: typeof zhCN = {
+  account: {
+    password: {
+      title: 'Change password',
+      heading: 'Change password',
+      intro: 'Enter your current password to confirm it is you. Once the password is changed, you are signed out on every other device or browser; this one stays signed in.',
+      current: 'Current password',
+      new: 'New password',
+      newHint: 'At least 10 characters and different from the current one; avoid common passwords and your email or name.',
+      confirm: 'Confirm new password',
+      mismatch: 'The two new passwords do not match',
+      submit: 'Change password',
+      changed: 'Your password has been changed; other devices have been signed out.',
+      retryAfter: 'Please try again in {seconds} seconds.',
+    },
+  },
   workbench: {
     title: 'Workbench',
     heading: 'Workbench',
