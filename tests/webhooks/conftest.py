@@ -1,4 +1,5 @@
-"""A webhook receiver on 127.0.0.1 for the delivery and redelivery tests."""
+"""A webhook receiver on 127.0.0.1 for the delivery and redelivery tests, and settings changed
+through the environment for one test."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
+
+from api.config import get_settings
 
 
 @dataclass
@@ -46,3 +49,11 @@ def receiver() -> Iterator[Receiver]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+@pytest.fixture
+def settings_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[pytest.MonkeyPatch]:
+    get_settings.cache_clear()
+    yield monkeypatch
+    monkeypatch.undo()
+    get_settings.cache_clear()

@@ -3,7 +3,6 @@ disable-after-a-day rule, URL checks, and the job queue's connection string."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -28,14 +27,6 @@ from tests.agency.factories import make_client
 
 FAILED = Outcome(status_code=503, latency_ms=12, error="HTTP 503")
 OK = Outcome(status_code=200, latency_ms=8, error=None)
-
-
-@pytest.fixture
-def settings_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[pytest.MonkeyPatch]:
-    get_settings.cache_clear()
-    yield monkeypatch
-    monkeypatch.undo()
-    get_settings.cache_clear()
 
 
 async def pending_delivery(db: AsyncSession) -> tuple[WebhookSubscription, WebhookDelivery]:
