@@ -113,6 +113,19 @@ class Settings(BaseSettings):
     login_limit_per_ip: str = Field(
         "30/15 minutes", description="Failed logins allowed per client IP (limits syntax)."
     )
+    password_reset_limit_per_ip: str = Field(
+        "10/hour",
+        description="Password-reset requests accepted per client IP, whatever the address "
+        "asked for (limits syntax).",
+    )
+    password_reset_limit_per_account: str = Field(
+        "3/hour",
+        description="Password-reset requests accepted per e-mail address, known or not "
+        "(limits syntax).",
+    )
+    password_reset_ttl_minutes: int = Field(
+        30, ge=1, description="A password-reset link works this long after it was sent."
+    )
     objection_limit_per_ip: str = Field(
         "5/hour", description="Publicity objections accepted per client IP (limits syntax)."
     )

@@ -40,6 +40,7 @@ GROUPS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
             "csrf_",
             "cookie_",
             "login_limit_",
+            "password_reset_",
             "objection_limit_",
             "trusted_proxies",
             "request_",

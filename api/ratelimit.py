@@ -32,14 +32,16 @@ def rate(spec: str) -> RateLimitItem:
     return parse(spec)
 
 
-async def ensure_allowed(spec: str, *key: str) -> None:
+async def ensure_allowed(
+    spec: str, *key: str, message: str = "Too many failed attempts; try again later."
+) -> None:
     """Raise 429 with Retry-After when the limit for `key` is exhausted (does not count)."""
     item = rate(spec)
     if not await limiter().test(item, *key):
         stats = await limiter().get_window_stats(item, *key)
         raise RateLimited(
             math.ceil(stats.reset_time - time.time()),
-            "Too many failed attempts; try again later.",
+            message,
         )
 
 

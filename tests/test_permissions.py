@@ -43,6 +43,8 @@ CORE_ACCESS: dict[str, Access] = {
     "POST /api/v1/auth/register": Access.public,
     "POST /api/v1/auth/logout": Access.login,
     "POST /api/v1/auth/password": Access.login,
+    "POST /api/v1/auth/password-reset": Access.public,
+    "POST /api/v1/auth/password-reset/confirm": Access.public,
     "GET /api/v1/auth/me": Access.login,
     "GET /api/v1/organizations": Access.admin,
     "POST /api/v1/organizations": Access.admin,

@@ -5,11 +5,14 @@ from collections.abc import Sequence
 
 from fastapi import APIRouter, Request, Response, status
 
-from api.auth import service
+from api.auth import reset, service
 from api.auth.schemas import (
     LoginRequest,
     Me,
     PasswordChangeRequest,
+    PasswordResetAccepted,
+    PasswordResetConfirm,
+    PasswordResetRequest,
     RegisterRequest,
     RoleGrantRead,
 )
@@ -148,6 +151,45 @@ async def change_password(
     data: PasswordChangeRequest, session: SessionDep, principal: CurrentPrincipal
 ) -> Response:
     await service.change_password(session, principal, data.current_password, data.new_password)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post(
+    "/password-reset",
+    response_model=PasswordResetAccepted,
+    status_code=status.HTTP_202_ACCEPTED,
+    responses=problem_responses(422, 429),
+    summary="Ask for a password-reset link by e-mail (public)",
+    description=(
+        "Always 202 with the same body, whether or not the address belongs to an active "
+        "account; when it does, a one-time link valid for PASSWORD_RESET_TTL_MINUTES is "
+        "e-mailed and earlier links of the account stop working. Limited per client IP and "
+        "per address (429 with Retry-After)."
+    ),
+)
+async def request_password_reset(
+    data: PasswordResetRequest, session: SessionDep
+) -> PasswordResetAccepted:
+    await reset.request_reset(session, data.email, ip=current_client_ip())
+    return PasswordResetAccepted(
+        detail="If an active account has this address, a reset link was sent to it."
+    )
+
+
+@router.post(
+    "/password-reset/confirm",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+    responses=problem_responses(422),
+    summary="Set a new password with a reset link's token (public)",
+    description=(
+        "422 `reset_token_invalid` for a token that is unknown, used or expired alike; the "
+        "new password follows the registration policy (`weak_password` on `new_password`). "
+        "Every session of the account ends."
+    ),
+)
+async def confirm_password_reset(data: PasswordResetConfirm, session: SessionDep) -> Response:
+    await reset.confirm_reset(session, data.token, data.new_password)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

@@ -73,6 +73,34 @@ class PasswordChangeRequest(BaseModel):
     new_password: Password
 
 
+class PasswordResetRequest(BaseModel):
+    """Ask for a reset link. Any syntactically plausible address is accepted: the answer must
+    not tell whether it is registered."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    email: Annotated[
+        str, StringConstraints(strip_whitespace=True, to_lower=True, min_length=3, max_length=254)
+    ]
+
+
+class PasswordResetAccepted(BaseModel):
+    """The same answer for every address."""
+
+    detail: str = Field(
+        description="That a link was sent if the address belongs to an active account."
+    )
+
+
+class PasswordResetConfirm(BaseModel):
+    """The token from the reset link and the new password."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    token: Annotated[str, Field(min_length=1, max_length=200)]
+    new_password: Password
+
+
 class RoleGrantRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 

@@ -78,7 +78,7 @@ async def revoke_token(session: AsyncSession, token: str | None) -> None:
         )
 
 
-def _login_account_key(email: str) -> tuple[str, str]:
+def login_account_key(email: str) -> tuple[str, str]:
     return "login-account", email.lower()
 
 
@@ -92,7 +92,7 @@ async def login(
     previous_token: str | None,
 ) -> IssuedSession:
     settings = get_settings()
-    account_key, ip_key = _login_account_key(email), ("login-ip", ip or "unknown")
+    account_key, ip_key = login_account_key(email), ("login-ip", ip or "unknown")
     await ratelimit.ensure_allowed(settings.login_limit_per_account, *account_key)
     await ratelimit.ensure_allowed(settings.login_limit_per_ip, *ip_key)
 
@@ -122,7 +122,7 @@ async def change_password(
     A wrong current password counts against the account's failed-login limit, so a stolen
     session cannot be used to guess the password faster than the login form allows."""
     limit = get_settings().login_limit_per_account
-    account_key = _login_account_key(principal.email)
+    account_key = login_account_key(principal.email)
     await ratelimit.ensure_allowed(limit, *account_key)
     # Locked, so that of two changes racing from one old password the second finds it gone.
     user = await session.get(User, principal.user_id, with_for_update=True, populate_existing=True)

@@ -69,7 +69,7 @@ from api.models.review import (
     ReviewStatus,
     RubricCriterion,
 )
-from api.models.user import Locale, Membership, Role, User, UserSession
+from api.models.user import Locale, Membership, PasswordReset, Role, User, UserSession
 
 __all__ = [
     "AccessToken",
@@ -121,6 +121,7 @@ __all__ = [
     "OrganizationKind",
     "OutboxCursor",
     "OutboxEvent",
+    "PasswordReset",
     "ProductType",
     "ProjectStage",
     "PurchaseIntention",

@@ -8,6 +8,7 @@ attempt after a doubling back-off, or failed once the attempts are used)."""
 from __future__ import annotations
 
 import secrets
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.headerregistry import Address
@@ -29,6 +30,10 @@ log = structlog.get_logger("api.notifications.mail")
 
 LEASE_BATCH = 50
 MAX_ERROR_CHARS = 500
+# Kinds whose text holds a one-time secret (a reset link): once the message has gone, or has
+# finally failed, the stored copy loses its text, so the mail log never serves a live link.
+SECRET_KINDS = frozenset({"password_reset"})
+TEXT_REMOVED = "[removed once delivered: the message held a one-time link]"
 
 
 def mail_dir(settings: Settings) -> Path:
@@ -94,6 +99,35 @@ async def send(message: MailMessage, settings: Settings) -> Outcome:
     return Outcome(message_id)
 
 
+async def enqueue(
+    session: AsyncSession,
+    *,
+    to_address: str,
+    to_name: str | None,
+    user_id: uuid.UUID | None,
+    locale: str,
+    kind: str,
+    event_id: int,
+    subject: str,
+    text: str,
+) -> None:
+    """Queue an e-mail that is not a notice (no inbox entry, no preference, no digest): the
+    worker sends it, or writes it to var_dir/mail, like every other message."""
+    session.add(
+        MailMessage(
+            to_address=to_address,
+            to_name=to_name,
+            user_id=user_id,
+            locale=locale,
+            kind=kind,
+            event_id=event_id,
+            subject=subject,
+            text=text,
+        )
+    )
+    await session.flush()
+
+
 def backoff(attempts: int, settings: Settings) -> timedelta:
     """The wait after the `attempts`-th failed attempt: base, 2×base, 4×base …"""
     return timedelta(seconds=settings.mail_backoff_s * 2 ** max(0, attempts - 1))
@@ -139,6 +173,9 @@ def record(message: MailMessage, outcome: Outcome, settings: Settings) -> None:
     else:
         message.next_attempt_at = datetime.now(UTC) + backoff(message.attempts, settings)
         message.last_error = outcome.error
+        return
+    if message.kind in SECRET_KINDS:
+        message.text = TEXT_REMOVED
 
 
 async def attempt(sessions: async_sessionmaker[AsyncSession], message_id: int) -> None:

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool
 from api.models import EmailDelivery, MailStatus
 from api.notifications.kinds import Kind
 
-MailKind = Kind | Literal["daily_digest"]
+MailKind = Kind | Literal["daily_digest", "password_reset"]
 DELIVERY = (
     "`immediate`: an e-mail per notice; `daily`: one digest a day at the digest hour "
     "(required notices still go at once)."

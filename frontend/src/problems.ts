@@ -55,6 +55,7 @@ export const PROBLEM_CODES = [
   'file_missing',
   'wrong_password',
   'password_unchanged',
+  'reset_token_invalid',
 ] as const
 
 export type ProblemCode = (typeof PROBLEM_CODES)[number]

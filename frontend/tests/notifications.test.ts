@@ -32,8 +32,10 @@ describe('notification kinds', () => {
       expect(zhCN.notifications.kinds[kind], kind).toBeTruthy()
       expect(en.notifications.kinds[kind], kind).toBeTruthy()
     }
-    // E-mails also have the daily digest, which gathers the others.
-    expect(Object.keys(zhCN.notifications.kinds).sort()).toEqual([...API_KINDS, 'daily_digest'].sort())
+    // E-mails also have the daily digest, which gathers the others, and the password-reset link.
+    expect(Object.keys(zhCN.notifications.kinds).sort()).toEqual(
+      [...API_KINDS, 'daily_digest', 'password_reset'].sort(),
+    )
     expect(en.notifications.kinds.daily_digest).toBe('Daily digest')
   })
 

@@ -64,7 +64,7 @@ from tests.experts.test_rubric import CRITERIA
 from tests.factories.applications import make_application, make_batch
 from tests.factories.experts import make_assignment, make_expert
 from tests.factories.files import minimal_pdf
-from tests.factories.identity import PASSWORD, login, make_org, make_user
+from tests.factories.identity import PASSWORD, login, make_org, make_password_reset, make_user
 from tests.followup.helpers import intention, policy, project
 from tests.publicity.helpers import file_objection, know_calendar_years, make_publicity
 from tests.review.helpers import (
@@ -261,6 +261,26 @@ async def _change_password(w: World) -> httpx.Response:
         )
     finally:
         await client.aclose()
+
+
+@audited("POST /api/v1/auth/password-reset", "auth.request_password_reset", actor=None)
+async def _request_password_reset(w: World) -> httpx.Response:
+    async with w.db() as db:
+        user = await make_user(db, Role.applicant)
+    async with w.client() as client:
+        return await client.post("/api/v1/auth/password-reset", json={"email": user.email})
+
+
+@audited("POST /api/v1/auth/password-reset/confirm", "auth.reset_password", actor=None)
+async def _confirm_password_reset(w: World) -> httpx.Response:
+    async with w.db() as db:
+        user = await make_user(db, Role.applicant)
+        token = await make_password_reset(db, user)
+    async with w.client() as client:
+        return await client.post(
+            "/api/v1/auth/password-reset/confirm",
+            json={"token": token, "new_password": "Audit-Trail-Kettle-58"},
+        )
 
 
 @audited("POST /api/v1/users", "user.create")

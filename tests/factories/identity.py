@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import itertools
+import secrets
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
 import httpx
@@ -10,7 +12,16 @@ from argon2 import PasswordHasher
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.demo import make_uscc
-from api.models import District, Membership, Organization, OrganizationKind, Role, User
+from api.models import (
+    District,
+    Membership,
+    Organization,
+    OrganizationKind,
+    PasswordReset,
+    Role,
+    User,
+)
+from api.permissions import hash_token
 
 PASSWORD = "Correct-Horse-Battery-9"
 _serial = itertools.count(5_000_000)
@@ -97,3 +108,19 @@ async def logged_in(
     response = await login(client, user.email)
     assert response.status_code == 200, response.text
     return user
+
+
+async def make_password_reset(
+    db: AsyncSession, user: User, *, valid_for: timedelta = timedelta(minutes=30)
+) -> str:
+    """A reset link's token for `user`, stored as the service stores it (its hash only)."""
+    token = secrets.token_urlsafe(32)
+    db.add(
+        PasswordReset(
+            user_id=user.id,
+            token_hash=hash_token(token),
+            expires_at=datetime.now(UTC) + valid_for,
+        )
+    )
+    await db.flush()
+    return token

@@ -3448,7 +3448,7 @@ export type MailDetail = {
     /**
      * Kind
      */
-    kind: Kind | 'daily_digest';
+    kind: Kind | 'daily_digest' | 'password_reset';
     /**
      * Subject
      */
@@ -3521,7 +3521,7 @@ export type MailRead = {
     /**
      * Kind
      */
-    kind: Kind | 'daily_digest';
+    kind: Kind | 'daily_digest' | 'password_reset';
     /**
      * Subject
      */
@@ -4534,6 +4534,49 @@ export type PasswordChangeRequest = {
      * New Password
      */
     new_password: string;
+};
+
+/**
+ * PasswordResetAccepted
+ *
+ * The same answer for every address.
+ */
+export type PasswordResetAccepted = {
+    /**
+     * Detail
+     *
+     * That a link was sent if the address belongs to an active account.
+     */
+    detail: string;
+};
+
+/**
+ * PasswordResetConfirm
+ *
+ * The token from the reset link and the new password.
+ */
+export type PasswordResetConfirm = {
+    /**
+     * Token
+     */
+    token: string;
+    /**
+     * New Password
+     */
+    new_password: string;
+};
+
+/**
+ * PasswordResetRequest
+ *
+ * Ask for a reset link. Any syntactically plausible address is accepted: the answer must
+ * not tell whether it is registered.
+ */
+export type PasswordResetRequest = {
+    /**
+     * Email
+     */
+    email: string;
 };
 
 /**
@@ -7263,6 +7306,68 @@ export type AuthChangePasswordResponses = {
 };
 
 export type AuthChangePasswordResponse = AuthChangePasswordResponses[keyof AuthChangePasswordResponses];
+
+export type AuthRequestPasswordResetData = {
+    body: PasswordResetRequest;
+    path?: never;
+    query?: never;
+    url: '/api/v1/auth/password-reset';
+};
+
+export type AuthRequestPasswordResetErrors = {
+    /**
+     * The request body could not be read.
+     */
+    400: Problem;
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+    /**
+     * Too Many Requests
+     */
+    429: Problem;
+};
+
+export type AuthRequestPasswordResetError = AuthRequestPasswordResetErrors[keyof AuthRequestPasswordResetErrors];
+
+export type AuthRequestPasswordResetResponses = {
+    /**
+     * Successful Response
+     */
+    202: PasswordResetAccepted;
+};
+
+export type AuthRequestPasswordResetResponse = AuthRequestPasswordResetResponses[keyof AuthRequestPasswordResetResponses];
+
+export type AuthConfirmPasswordResetData = {
+    body: PasswordResetConfirm;
+    path?: never;
+    query?: never;
+    url: '/api/v1/auth/password-reset/confirm';
+};
+
+export type AuthConfirmPasswordResetErrors = {
+    /**
+     * The request body could not be read.
+     */
+    400: Problem;
+    /**
+     * Unprocessable Entity
+     */
+    422: Problem;
+};
+
+export type AuthConfirmPasswordResetError = AuthConfirmPasswordResetErrors[keyof AuthConfirmPasswordResetErrors];
+
+export type AuthConfirmPasswordResetResponses = {
+    /**
+     * Successful Response
+     */
+    204: void;
+};
+
+export type AuthConfirmPasswordResetResponse = AuthConfirmPasswordResetResponses[keyof AuthConfirmPasswordResetResponses];
 
 export type AuthMeData = {
     body?: never;

@@ -7,8 +7,24 @@ import {
 } from '@tanstack/vue-query'
 import { computed } from 'vue'
 
-import { authChangePassword, authLogin, authLogout, authMe, authRegister } from '@/api'
-import type { LoginRequest, Me, PasswordChangeRequest, RegisterRequest, Role } from '@/api'
+import {
+  authChangePassword,
+  authConfirmPasswordReset,
+  authLogin,
+  authLogout,
+  authMe,
+  authRegister,
+  authRequestPasswordReset,
+} from '@/api'
+import type {
+  LoginRequest,
+  Me,
+  PasswordChangeRequest,
+  PasswordResetConfirm,
+  PasswordResetRequest,
+  RegisterRequest,
+  Role,
+} from '@/api'
 import '@/http/client'
 import { CSRF_COOKIE, readCookie } from '@/http/csrf'
 import { isApiError } from '@/http/problem'
@@ -85,6 +101,27 @@ export function useChangePassword() {
     mutationFn: async (body: PasswordChangeRequest) => {
       await authChangePassword({ body })
     },
+    meta: LOCAL_ERRORS,
+  })
+}
+
+/** Ask for a reset link; the server answers alike whether or not the address is known. */
+export function useRequestPasswordReset() {
+  return useMutation({
+    mutationFn: async (body: PasswordResetRequest) => (await authRequestPasswordReset({ body })).data,
+    meta: LOCAL_ERRORS,
+  })
+}
+
+/** Set a new password with a reset link's token; every session of the account ends. */
+export function useConfirmPasswordReset() {
+  const queryClient = useQueryClient()
+  return useMutation({
+    mutationFn: async (body: PasswordResetConfirm) => {
+      await authConfirmPasswordReset({ body })
+    },
+    // If this browser was signed in to the account, that session has ended too.
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: queryKeys.auth.me }),
     meta: LOCAL_ERRORS,
   })
 }

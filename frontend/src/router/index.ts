@@ -29,6 +29,18 @@ export const routes: RouteRecordRaw[] = [
     meta: { titleKey: 'login.title' },
   },
   {
+    path: '/forgot-password',
+    name: 'forgot-password',
+    component: () => publicPages().then((m) => m.ForgotPasswordPage),
+    meta: { titleKey: 'passwordReset.requestTitle' },
+  },
+  {
+    path: '/reset-password',
+    name: 'reset-password',
+    component: () => publicPages().then((m) => m.ResetPasswordPage),
+    meta: { titleKey: 'passwordReset.title' },
+  },
+  {
     path: '/register',
     name: 'register',
     component: () => publicPages().then((m) => m.RegisterPage),

@@ -3,6 +3,8 @@
 export { default as HomePage } from '@/pages/home/HomePage.vue'
 export { default as LoginPage } from '@/pages/auth/LoginPage.vue'
 export { default as RegisterPage } from '@/pages/auth/RegisterPage.vue'
+export { default as ForgotPasswordPage } from '@/pages/auth/ForgotPasswordPage.vue'
+export { default as ResetPasswordPage } from '@/pages/auth/ResetPasswordPage.vue'
 export { default as NotFoundPage } from '@/pages/errors/NotFoundPage.vue'
 export { default as ForbiddenPage } from '@/pages/errors/ForbiddenPage.vue'
 export { default as PublicityPage } from '@/pages/publicity/PublicityPage.vue'

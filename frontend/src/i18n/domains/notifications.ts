@@ -26,6 +26,7 @@ const zhCN = {
     district_check_overdue: '区级初审逾期',
     scoring_deadline_soon: '评审即将截止',
     daily_digest: '每日摘要',
+    password_reset: '重置密码',
   },
 }
 
@@ -49,6 +50,7 @@ const en: typeof zhCN = {
     district_check_overdue: 'District checks overdue',
     scoring_deadline_soon: 'Scoring deadline approaching',
     daily_digest: 'Daily digest',
+    password_reset: 'Password reset',
   },
 }
 
