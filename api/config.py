@@ -126,6 +126,11 @@ class Settings(BaseSettings):
     password_reset_ttl_minutes: int = Field(
         30, ge=1, description="A password-reset link works this long after it was sent."
     )
+    registration_limit_per_ip: str = Field(
+        "20/hour",
+        description="Enterprise registrations tried per client IP (limits syntax); every "
+        "attempt the server checks counts, accepted or refused.",
+    )
     objection_limit_per_ip: str = Field(
         "5/hour", description="Publicity objections accepted per client IP (limits syntax)."
     )

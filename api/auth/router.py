@@ -106,7 +106,7 @@ async def login(
     "/register",
     response_model=Me,
     status_code=status.HTTP_201_CREATED,
-    responses=problem_responses(409, 422),
+    responses=problem_responses(409, 422, 429),
     summary="Register an applicant enterprise (public)",
 )
 async def register(

@@ -224,6 +224,12 @@ async def add_user(
 async def register_applicant(
     session: AsyncSession, data: RegisterRequest, *, ip: str | None, user_agent: str | None
 ) -> IssuedSession:
+    # Refused attempts count too: a bulk creator learns nothing by probing.
+    limit, client_key = get_settings().registration_limit_per_ip, ("register-ip", ip or "unknown")
+    await ratelimit.ensure_allowed(
+        limit, *client_key, message="Too many registrations from this address; try again later."
+    )
+    await ratelimit.count(limit, *client_key)
     user = await add_user(
         session,
         email=data.email,

@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.config import get_settings
 from api.models import AuditEvent, Membership, Organization, Role, User, UserSession
 from tests.factories.identity import PASSWORD, logged_in, login, make_user, valid_uscc
 
@@ -277,6 +278,31 @@ class TestRegistration:
         body = assert_problem(response, 422, "validation_error")
         assert body["errors"][0]["field"] == "password"
         assert body["errors"][0]["code"] == "weak_password"
+
+    async def test_attempts_are_limited_per_client_address(
+        self, client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setenv("REGISTRATION_LIMIT_PER_IP", "3/hour")
+        get_settings.cache_clear()
+        try:
+            refused = registration(password="password1234")
+            for _ in range(2):  # refused attempts count as well
+                assert_problem(
+                    await client.post("/api/v1/auth/register", json=refused),
+                    422,
+                    "validation_error",
+                )
+            response = await client.post("/api/v1/auth/register", json=registration())
+            assert response.status_code == 201, response.text
+            again = await client.post(
+                "/api/v1/auth/register",
+                json=registration(email="another.applicant@example.cn"),
+            )
+            assert_problem(again, 429, "rate_limited")
+            assert int(again.headers["Retry-After"]) > 0
+        finally:
+            monkeypatch.undo()
+            get_settings.cache_clear()
 
     async def test_bad_uscc_check_digit_names_the_field(self, client: httpx.AsyncClient) -> None:
         body = registration()

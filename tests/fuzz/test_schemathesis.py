@@ -81,6 +81,7 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory, purpose: str) -> Itera
             LOGIN_LIMIT_PER_IP="100000/minute",
             LOGIN_LIMIT_PER_ACCOUNT="100000/minute",
             OBJECTION_LIMIT_PER_IP="100000/minute",
+            REGISTRATION_LIMIT_PER_IP="100000/minute",
             # A bearer token must outlast the agency client's run.
             AGENCY_TOKEN_LIFETIME_S="7200",
         )
