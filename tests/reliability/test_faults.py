@@ -53,6 +53,8 @@ class Cluster:
             "ENVIRONMENT": "test",
             "LOG_JSON": "true",
             "LOG_LEVEL": "INFO",
+            # The write load is registrations from one address, far more than a person makes.
+            "REGISTRATION_LIMIT_PER_IP": "100000/minute",
             **extra,
         }
 
