@@ -2,7 +2,7 @@
 
 The request answers the same whether or not the address has an active account, so the form
 tells nobody who is registered. Only the SHA-256 of a link's token is stored; the e-mail queue
-drops the text once the message has gone (see `mail.SECRET_KINDS`)."""
+drops the text once the message has gone (see `kinds.ONE_TIME_LINK_KINDS`)."""
 
 from __future__ import annotations
 
@@ -20,9 +20,10 @@ from api.config import get_settings
 from api.errors import Unprocessable
 from api.models import Locale, PasswordReset, User, UserSession
 from api.notifications import mail
+from api.notifications.kinds import RESET_LINK_MAIL
 from api.permissions import hash_token
 
-MAIL_KIND = "password_reset"
+MAIL_KIND = RESET_LINK_MAIL
 INVALID = "This reset link is not valid: it is unknown, already used or expired."
 
 _SUBJECT = "重置密码 / Reset your password"

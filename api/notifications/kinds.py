@@ -7,6 +7,13 @@ from enum import StrEnum
 
 from api.models import Role
 
+# E-mail that is not a notice: a password-reset link (api/auth/reset.py). Its text holds a
+# one-time secret, so nobody reads it from the mail log: the API never shows it, and the stored
+# copy loses it once the message has gone or has finally failed (mail.record).
+RESET_LINK_MAIL = "password_reset"
+ONE_TIME_LINK_KINDS = frozenset({RESET_LINK_MAIL})
+LINK_TEXT_REMOVED = "[removed once delivered: the message held a one-time link]"
+
 
 class Kind(StrEnum):
     application_returned = "application_returned"

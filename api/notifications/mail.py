@@ -25,15 +25,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from api.config import Settings, get_settings
 from api.models import MailMessage, MailStatus
+from api.notifications.kinds import LINK_TEXT_REMOVED, ONE_TIME_LINK_KINDS
 
 log = structlog.get_logger("api.notifications.mail")
 
 LEASE_BATCH = 50
 MAX_ERROR_CHARS = 500
-# Kinds whose text holds a one-time secret (a reset link): once the message has gone, or has
-# finally failed, the stored copy loses its text, so the mail log never serves a live link.
-SECRET_KINDS = frozenset({"password_reset"})
-TEXT_REMOVED = "[removed once delivered: the message held a one-time link]"
 
 
 def mail_dir(settings: Settings) -> Path:
@@ -174,8 +171,8 @@ def record(message: MailMessage, outcome: Outcome, settings: Settings) -> None:
         message.next_attempt_at = datetime.now(UTC) + backoff(message.attempts, settings)
         message.last_error = outcome.error
         return
-    if message.kind in SECRET_KINDS:
-        message.text = TEXT_REMOVED
+    if message.kind in ONE_TIME_LINK_KINDS:
+        message.text = LINK_TEXT_REMOVED
 
 
 async def attempt(sessions: async_sessionmaker[AsyncSession], message_id: int) -> None:

@@ -4,10 +4,10 @@ import uuid
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
 from api.models import EmailDelivery, MailStatus
-from api.notifications.kinds import Kind
+from api.notifications.kinds import LINK_TEXT_REMOVED, ONE_TIME_LINK_KINDS, Kind
 
 MailKind = Kind | Literal["daily_digest", "password_reset"]
 DELIVERY = (
@@ -94,3 +94,10 @@ class MailRead(BaseModel):
 class MailDetail(MailRead):
     text: str
     eml_path: str | None
+
+    @model_validator(mode="after")
+    def _hide_secrets(self) -> MailDetail:
+        # Not even an admin reads another account's live reset link, queued or not.
+        if self.kind in ONE_TIME_LINK_KINDS:
+            self.text = LINK_TEXT_REMOVED
+        return self
